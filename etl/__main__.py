@@ -1,0 +1,71 @@
+"""Command line: python -m etl {build,check,extract,geo} …  (see README)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import config
+
+
+def _print_summary(summary: dict) -> None:
+    print(f"{summary['documents']} documents, {summary['values']} values "
+          f"({summary['citations_verified']} citations verified against their source)")
+    for title, counts in (("by province", summary["by_province"]), ("by sector", summary["by_sector"]),
+                          ("by kind", summary["by_kind"])):
+        print(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .warehouse import build, validate
+    sources = Path(args.sources) if args.sources else config.sources_dir()
+    if sources is None:
+        print("Note: no sources folder configured (DV2030_SOURCES_DIR or --sources): citations are not checked.")
+    if args.check:
+        result = validate(sources_dir=sources)
+    else:
+        result = build(warehouse=Path(args.warehouse) if args.warehouse else None, sources_dir=sources,
+                       with_maps=not args.no_maps)
+    for issue in result.warnings:
+        print(issue)
+    if not result.ok:
+        for issue in result.errors:
+            print(issue, file=sys.stderr)
+        print(f"\n{len(result.errors)} error(s); nothing was built and the existing warehouse is untouched.",
+              file=sys.stderr)
+        return 1
+    from .warehouse import summarise
+    _print_summary(summarise(result.tables))
+    print("Check passed; nothing built." if args.check else f"Built {result.warehouse}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Dịch vụ 2030 data pipeline")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, helptext in (("build", "validate the curated data and build the warehouse"),
+                           ("check", "validate only; build nothing")):
+        sub = commands.add_parser(name, help=helptext)
+        sub.add_argument("--check", action="store_true", default=name == "check", help="validate only")
+        sub.add_argument("--sources", help="folder with the plans' source texts (default: $DV2030_SOURCES_DIR)")
+        sub.add_argument("--warehouse", help="output file (default: data/warehouse.duckdb)")
+        sub.add_argument("--no-maps", action="store_true", help="skip the province boundary step")
+        sub.set_defaults(func=_build)
+    extract = commands.add_parser("extract", help="propose candidate targets from a plan document",
+                                  add_help=False)
+    extract.set_defaults(func=None)
+    commands.add_parser("geo", help="obtain province boundaries and print a summary", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "extract":
+        from .extract.cli import main as extract_main
+        return extract_main(rest)
+    if args.command == "geo":
+        from .geo import main as geo_main
+        return geo_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

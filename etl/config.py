@@ -1,0 +1,26 @@
+"""Where the ETL reads and writes. Every path can be overridden by an environment variable,
+so tests, CI and deployments point the same code at other folders."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("DV2030_DATA_DIR", PROJECT_ROOT / "data"))
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("DV2030_WAREHOUSE", data_dir() / "warehouse.duckdb"))
+
+
+def sources_dir() -> Path | None:
+    """Folder holding the plans' source texts (CI: ../shared/seeds). None when not configured."""
+    value = os.environ.get("DV2030_SOURCES_DIR", "").strip()
+    return Path(value) if value else None
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("DV2030_CACHE_DIR", data_dir() / "cache"))

@@ -1,0 +1,387 @@
+"""The curated data files: what each one must contain, reading them, and checking them.
+
+Every problem is reported as an Issue naming the file, the spreadsheet row (the header is row 1)
+and the field, and all problems are collected before anything is built.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.pandas import Check, Column, DataFrameSchema
+
+TEXT, OPTIONAL_TEXT, INT, OPTIONAL_INT, NUMBER, OPTIONAL_NUMBER, BOOL, DATE = (
+    "text", "text?", "int", "int?", "number", "number?", "bool", "date")
+
+KINDS = ("target", "baseline", "project_scale")
+COMPARATORS = ("exact", "about", "at_least", "at_most", "range")
+YEAR_BASES = ("stated", "horizon", "context")
+MEASURES = ("growth_rate", "share", "level", "count", "ratio", "rank", "index")
+PROVINCE_TYPES = ("city", "province")
+NATIONAL_CODE = "VN"
+MAX_CITATION_CHARS = 200
+YEAR_RANGE = (1990, 2100)
+
+
+@dataclass(frozen=True)
+class Issue:
+    file: str
+    row: int | None  # spreadsheet row: the header is row 1
+    field: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{self.severity.upper()}: {where}: {self.message}"
+
+
+@dataclass
+class FileSpec:
+    """One curated table. `pattern` may be a glob: the table is then the union of its files."""
+    table: str
+    pattern: str
+    columns: dict[str, str]
+    key: list[str]
+    allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    optional: bool = False  # a table whose files may be absent altogether
+
+
+SPECS: list[FileSpec] = [
+    FileSpec("regions", "regions.csv",
+             {"region_key": TEXT, "label_vi": TEXT, "label_en": TEXT, "sort_order": INT}, ["region_key"]),
+    FileSpec("provinces_2025", "provinces_2025.csv",
+             {"province_2025_code": TEXT, "name_vi": TEXT, "name_en": TEXT, "name_ascii": TEXT,
+              "province_type": TEXT, "merged": BOOL},
+             ["province_2025_code"], {"province_type": PROVINCE_TYPES}),
+    FileSpec("provinces", "provinces.csv",
+             {"province_code": TEXT, "iso_3166_2": TEXT, "name_vi": TEXT, "name_en": TEXT, "name_ascii": TEXT,
+              "province_type": TEXT, "region_key": TEXT, "province_2025_code": TEXT, "note": OPTIONAL_TEXT},
+             ["province_code"], {"province_type": PROVINCE_TYPES}),
+    FileSpec("sectors", "sectors.csv",
+             {"sector_key": TEXT, "label_vi": TEXT, "label_en": TEXT, "sort_order": INT,
+              "description_en": OPTIONAL_TEXT}, ["sector_key"]),
+    FileSpec("units", "units.csv",
+             {"unit_key": TEXT, "label_vi": TEXT, "label_en": TEXT, "symbol_vi": OPTIONAL_TEXT,
+              "symbol_en": OPTIONAL_TEXT, "decimals": INT}, ["unit_key"]),
+    FileSpec("indicators", "indicators.csv",
+             {"indicator_key": TEXT, "sector_key": TEXT, "label_vi": TEXT, "label_en": TEXT, "unit_key": TEXT,
+              "measure": TEXT, "higher_is_better": OPTIONAL_TEXT},
+             ["indicator_key"], {"measure": MEASURES, "higher_is_better": ("true", "false")}),
+    FileSpec("documents", "documents.csv",
+             {"document_id": TEXT, "scope": TEXT, "province_code": TEXT, "document_number": TEXT,
+              "document_type_key": TEXT, "document_type_vi": TEXT, "title_vi": TEXT, "title_en": TEXT,
+              "issue_date": DATE, "issuer_vi": TEXT, "signer": OPTIONAL_TEXT, "signer_title_vi": OPTIONAL_TEXT,
+              "implements": OPTIONAL_TEXT, "horizon_start": INT, "horizon_end": INT, "vision_year": OPTIONAL_INT,
+              "source_file": OPTIONAL_TEXT, "note": OPTIONAL_TEXT},
+             ["document_id"], {"scope": ("national", "provincial"),
+                               "document_type_key": ("decision", "action_programme", "plan")}),
+    FileSpec("targets", "targets/*.csv",
+             {"target_id": TEXT, "document_id": TEXT, "province_code": TEXT, "sector_key": TEXT,
+              "indicator_key": TEXT, "kind": TEXT, "comparator": TEXT, "value_low": NUMBER, "value_high": NUMBER,
+              "unit_key": TEXT, "period_start": OPTIONAL_INT, "period_end": OPTIONAL_INT, "target_year": INT,
+              "year_basis": TEXT, "section": TEXT, "citation": TEXT, "note": OPTIONAL_TEXT},
+             ["target_id"], {"kind": KINDS, "comparator": COMPARATORS, "year_basis": YEAR_BASES}),
+]
+SPEC_BY_TABLE = {spec.table: spec for spec in SPECS}
+
+_PANDAS_TYPES = {TEXT: str, OPTIONAL_TEXT: str, INT: "Int64", OPTIONAL_INT: "Int64", NUMBER: "Float64",
+                 OPTIONAL_NUMBER: "Float64", BOOL: "boolean", DATE: "datetime64[ns]"}
+
+
+class CuratedData(dict):
+    """Table name -> validated DataFrame, plus each row's origin for error messages."""
+
+
+# ---------------------------------------------------------------- reading
+
+def _decode(path: Path, raw: bytes, issues: list[Issue]) -> str | None:
+    name = _display(path)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        issues.append(Issue(name, None, None, "file is UTF-16; save it as 'CSV UTF-8'"))
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):  # Excel's "CSV UTF-8" writes a BOM: harmless, drop it
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        issues.append(Issue(name, line, None,
+                            f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); it looks like a legacy encoding "
+                            "such as Windows-1258: save it as 'CSV UTF-8'"))
+        return None
+    if "\x00" in text:
+        issues.append(Issue(name, None, None, "file contains NUL bytes: it is not a text CSV"))
+        return None
+    return text
+
+
+def _display(path: Path) -> str:
+    parts = path.parts
+    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == "targets" else f"data/{path.name}" \
+        if path.parent.name == "data" else str(path)
+
+
+def read_csv_file(path: Path, spec: FileSpec, issues: list[Issue]) -> pd.DataFrame | None:
+    """Read one CSV as text, check its header, and return the raw text columns (or None)."""
+    name = _display(path)
+    text = _decode(path, path.read_bytes(), issues)
+    if text is None:
+        return None
+    if not text.strip():
+        issues.append(Issue(name, None, None, "file is empty: it needs at least the header row"))
+        return None
+    rows = list(csv.reader(io.StringIO(text)))
+    header, body = rows[0], rows[1:]
+    width_ok = True
+    for number, cells in enumerate(body, start=2):
+        if cells and len(cells) != len(header):
+            issues.append(Issue(name, number, None, f"has {len(cells)} fields but the header has {len(header)} "
+                                                    "(an unquoted comma in a text?)"))
+            width_ok = False
+    if not width_ok:
+        return None
+    body = [cells for cells in body if cells]
+    frame = pd.DataFrame(body, columns=header, dtype=str) if body else pd.DataFrame(columns=header, dtype=str)
+    header = [str(c).strip() for c in frame.columns]
+    frame.columns = header
+    expected = list(spec.columns)
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    for column in missing:
+        issues.append(Issue(name, 1, column, "required column is missing from the header"))
+    for column in extra:
+        issues.append(Issue(name, 1, column, f"unknown column (expected columns: {', '.join(expected)})"))
+    if len(set(header)) != len(header):
+        issues.append(Issue(name, 1, None, "a column name appears twice in the header"))
+    if missing or extra or len(set(header)) != len(header):
+        return None
+    frame = frame[expected].copy()
+    for column in expected:
+        values = frame[column].astype(str)
+        stripped = values.str.strip()
+        normalised = stripped.map(lambda s: unicodedata.normalize("NFC", s))
+        for idx in normalised.index[normalised != stripped]:
+            issues.append(Issue(name, int(idx) + 2, column,
+                                "text was not NFC-normalised Unicode (e.g. decomposed diacritics); "
+                                "normalised on load", "warning"))
+        frame[column] = normalised
+    frame["_file"] = name
+    frame["_row"] = frame.index + 2
+    return frame
+
+
+# ---------------------------------------------------------------- type checks (pandera)
+
+def _schema(spec: FileSpec) -> DataFrameSchema:
+    columns = {}
+    for column, kind in spec.columns.items():
+        checks = []
+        if column in spec.allowed:
+            checks.append(Check.isin(list(spec.allowed[column]), name=f"allowed:{column}"))
+        if kind in (INT, OPTIONAL_INT) and column.endswith(("year", "_start", "_end")):
+            checks.append(Check.in_range(*YEAR_RANGE, name="year_range"))
+        columns[column] = Column(_PANDAS_TYPES[kind], checks=checks, coerce=True,
+                                 nullable=kind.endswith("?"))
+    return DataFrameSchema(columns, strict=False)
+
+
+def _friendly(kind: str, check: str, value: object, spec: FileSpec, column: str) -> str:
+    text = str(value)
+    if check.startswith("allowed:"):
+        return f"'{text}' is not allowed here (use one of: {', '.join(spec.allowed[column])})"
+    if check == "year_range":
+        return f"year {text} is implausible (expected {YEAR_RANGE[0]}–{YEAR_RANGE[1]})"
+    if check == "not_nullable":
+        return "is empty but required"
+    if kind in (NUMBER, OPTIONAL_NUMBER):
+        if "%" in text:
+            return f"'{text}' is not a number: write the number alone (the unit is in unit_key), e.g. 8.7"
+        if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d+", text):
+            return f"'{text}' uses Vietnamese separators: write numbers with a decimal dot and no thousands " \
+                   "separator (8,7 → 8.7; 1.200.000 → 1200000)"
+        return f"'{text}' is not a number"
+    if kind in (INT, OPTIONAL_INT):
+        return f"'{text}' is not a whole number"
+    if kind == BOOL:
+        return f"'{text}' is not true/false"
+    if kind == DATE:
+        return f"'{text}' is not a date in the form YYYY-MM-DD"
+    return f"'{text}' is invalid ({check})"
+
+
+def typed_frame(frame: pd.DataFrame, spec: FileSpec, issues: list[Issue]) -> pd.DataFrame:
+    """Coerce a raw text frame to the spec's types; problems become Issues. Bad cells become NA."""
+    frame = frame.copy()
+    for column, kind in spec.columns.items():
+        frame[column] = frame[column].mask(frame[column] == "", None)
+        if kind == BOOL:
+            frame[column] = frame[column].map(
+                lambda s: {"true": True, "false": False}.get(s.lower(), s) if isinstance(s, str) else s)
+        if kind == DATE:
+            frame[column] = frame[column].map(
+                lambda s: s if not isinstance(s, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", s) else f"bad:{s}")
+    try:
+        return _schema(spec).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        seen: set[tuple[int, str]] = set()
+        cases = err.failure_cases
+        for case in cases.itertuples(index=False):
+            column = case.column
+            if column not in spec.columns or pd.isna(case.index):
+                continue
+            row = int(frame.loc[case.index, "_row"])
+            if (row, column) in seen:
+                continue
+            seen.add((row, column))
+            check = str(case.check)
+            value = frame.loc[case.index, column]
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                check = "not_nullable"
+            elif isinstance(value, str) and value.startswith("bad:"):
+                value = value[4:]
+            issues.append(Issue(frame.loc[case.index, "_file"], row, column,
+                                _friendly(spec.columns[column], check, value, spec, column)))
+        # Keep going with what parses so that cross-table checks still report everything at once.
+        bad_rows = {idx for idx in cases["index"].dropna()}
+        good = frame.drop(index=[i for i in bad_rows if i in frame.index])
+        return _schema(spec).validate(good, lazy=False) if len(good) else good.iloc[0:0]
+
+
+# ---------------------------------------------------------------- loading the whole dataset
+
+def load_curated(data_dir: Path) -> tuple[CuratedData, list[Issue]]:
+    issues: list[Issue] = []
+    tables = CuratedData()
+    for spec in SPECS:
+        paths = sorted(data_dir.glob(spec.pattern))
+        if not paths:
+            if not spec.optional:
+                issues.append(Issue(f"data/{spec.pattern}", None, None, "required file is missing"))
+            tables[spec.table] = pd.DataFrame(columns=[*spec.columns, "_file", "_row"])
+            continue
+        frames = [f for f in (read_csv_file(p, spec, issues) for p in paths) if f is not None]
+        raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=[*spec.columns, "_file", "_row"], dtype=str)
+        tables[spec.table] = typed_frame(raw, spec, issues) if len(raw) else raw
+        _check_keys(tables[spec.table], spec, issues)
+    check_references(tables, issues)
+    return tables, issues
+
+
+def _check_keys(frame: pd.DataFrame, spec: FileSpec, issues: list[Issue]) -> None:
+    if frame.empty:
+        return
+    duplicated = frame[frame.duplicated(spec.key, keep="first")]
+    for _, row in duplicated.iterrows():
+        first = frame[(frame[spec.key] == row[spec.key]).all(axis=1)].iloc[0]
+        key = ", ".join(str(row[k]) for k in spec.key)
+        issues.append(Issue(row["_file"], int(row["_row"]), spec.key[0],
+                            f"duplicate id '{key}' (first used in {first['_file']}, row {int(first['_row'])})"))
+
+
+def _unknown(frame: pd.DataFrame, column: str, known: set, what: str, where: str, issues: list[Issue]) -> None:
+    if not known:  # the referenced file itself failed to load and is already reported
+        return
+    for _, row in frame.iterrows():
+        value = row[column]
+        if isinstance(value, str) and value not in known:
+            issues.append(Issue(row["_file"], int(row["_row"]), column, f"unknown {what} '{value}' (see {where})"))
+
+
+def check_references(t: CuratedData, issues: list[Issue]) -> None:
+    """Cross-table rules: foreign keys and the rules that span several columns."""
+    regions = set(t["regions"]["region_key"])
+    provinces_2025 = set(t["provinces_2025"]["province_2025_code"])
+    provinces = set(t["provinces"]["province_code"])
+    sectors = set(t["sectors"]["sector_key"])
+    units = set(t["units"]["unit_key"])
+    indicators = t["indicators"].set_index("indicator_key") if len(t["indicators"]) else None
+    documents = t["documents"].set_index("document_id") if len(t["documents"]) else None
+
+    _unknown(t["provinces"], "region_key", regions, "region", "data/regions.csv", issues)
+    _unknown(t["provinces"], "province_2025_code", provinces_2025, "post-2025 province",
+             "data/provinces_2025.csv", issues)
+    _unknown(t["indicators"], "sector_key", sectors, "sector", "data/sectors.csv", issues)
+    _unknown(t["indicators"], "unit_key", units, "unit", "data/units.csv", issues)
+    _unknown(t["documents"], "province_code", provinces | {NATIONAL_CODE}, "province code",
+             "data/provinces.csv", issues)
+    if documents is not None:
+        _unknown(t["documents"], "implements", set(documents.index), "document", "data/documents.csv", issues)
+        for _, doc in t["documents"].iterrows():
+            national = doc["scope"] == "national"
+            if national != (doc["province_code"] == NATIONAL_CODE):
+                issues.append(Issue(doc["_file"], int(doc["_row"]), "province_code",
+                                    f"a {doc['scope']} document must have province_code "
+                                    f"{'VN' if national else 'of its province'}"))
+            if pd.notna(doc["horizon_start"]) and pd.notna(doc["horizon_end"]) \
+                    and doc["horizon_start"] > doc["horizon_end"]:
+                issues.append(Issue(doc["_file"], int(doc["_row"]), "horizon_end",
+                                    "horizon_end is before horizon_start"))
+
+    targets = t["targets"]
+    for _, row in targets.iterrows():
+        def report(column: str, message: str) -> None:
+            issues.append(Issue(row["_file"], int(row["_row"]), column, message))
+
+        doc = documents.loc[row["document_id"]] if documents is not None and row["document_id"] in \
+            documents.index else None
+        if doc is None:
+            report("document_id", f"unknown document '{row['document_id']}' (see data/documents.csv)")
+        else:
+            if row["province_code"] != doc["province_code"]:
+                report("province_code", f"'{row['province_code']}' differs from the document's province "
+                                        f"'{doc['province_code']}'")
+            stem = Path(row["_file"]).stem
+            if stem != row["document_id"]:
+                report("document_id", f"row of document '{row['document_id']}' is in the file of '{stem}'")
+        if provinces and row["province_code"] not in provinces | {NATIONAL_CODE}:
+            report("province_code", f"unknown province code '{row['province_code']}' (see data/provinces.csv)")
+        if sectors and row["sector_key"] not in sectors:
+            report("sector_key", f"unknown sector '{row['sector_key']}' (see data/sectors.csv)")
+        if units and row["unit_key"] not in units:
+            report("unit_key", f"unknown unit '{row['unit_key']}' (see data/units.csv)")
+        if indicators is None:
+            pass
+        elif row["indicator_key"] not in indicators.index:
+            report("indicator_key", f"unknown indicator '{row['indicator_key']}' (see data/indicators.csv)")
+        elif indicators.loc[row["indicator_key"], "unit_key"] != row["unit_key"]:
+            report("unit_key", f"unit '{row['unit_key']}' differs from the unit of indicator "
+                               f"'{row['indicator_key']}' ('{indicators.loc[row['indicator_key'], 'unit_key']}')")
+        low, high = row["value_low"], row["value_high"]
+        if pd.notna(low) and pd.notna(high):
+            if low > high:
+                report("value_high", f"value_low {low:g} is greater than value_high {high:g}")
+            elif row["comparator"] == "range" and low == high:
+                report("comparator", "a range needs value_low < value_high")
+            elif row["comparator"] != "range" and low != high:
+                report("comparator", f"two different values need comparator 'range', not '{row['comparator']}'")
+        start, end, year = row["period_start"], row["period_end"], row["target_year"]
+        if row["unit_key"] == "pct_per_year" and (pd.isna(start) or pd.isna(end)):
+            report("period_start", "a rate per year needs the period it applies to (period_start, period_end)")
+        if pd.isna(start) != pd.isna(end):
+            report("period_end", "give both period_start and period_end, or neither")
+        if pd.notna(start) and pd.notna(end):
+            if start > end:  # start == end is a one-year rate (growth during that year)
+                report("period_end", f"period {start}–{end} ends before it starts")
+            elif pd.notna(year) and not start <= year <= end:
+                report("target_year", f"target_year {year} is outside the period {start}–{end}")
+        if doc is not None and pd.notna(year) and row["kind"] == "target" and pd.notna(doc["horizon_start"]) \
+                and year < int(doc["horizon_start"]) - 1:
+            report("target_year", f"target year {year} is before the plan's base period "
+                                  f"(starts {int(doc['horizon_start'])})")
+        if len(row["citation"] or "") > MAX_CITATION_CHARS:
+            report("citation", f"citation is {len(row['citation'])} characters; keep it under "
+                               f"{MAX_CITATION_CHARS} (a short verbatim excerpt)")
+        if row["year_basis"] == "horizon" and not (isinstance(row["note"], str) and row["note"].strip()):
+            report("note", "year_basis 'horizon' needs a note saying the plan gives no year")

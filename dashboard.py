@@ -1,0 +1,43 @@
+"""Dịch vụ 2030 — entry point: `streamlit run dashboard.py`.
+
+Builds the warehouse on first run (or when the curated files changed), then routes to the pages.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard_lib import data, state
+from dashboard_lib.i18n import t
+
+HERE = Path(__file__).parent
+# (file, title key, icon); a page appears once its file exists.
+PAGES = [
+    ("pages/overview.py", "nav.overview", ":material/home:"),
+    ("pages/map.py", "nav.map", ":material/map:"),
+    ("pages/sector_targets.py", "nav.sector_targets", ":material/bar_chart:"),
+    ("pages/trajectories.py", "nav.trajectories", ":material/trending_up:"),
+    ("pages/tasks.py", "nav.tasks", ":material/assignment:"),
+    ("pages/plans.py", "nav.plans", ":material/description:"),
+    ("pages/slide_deck.py", "nav.slide_deck", ":material/slideshow:"),
+]
+
+st.set_page_config(page_title="Dịch vụ 2030", page_icon=":material/insights:", layout="wide")
+
+lang = state.language()
+with st.spinner(t("app.building", lang)):
+    version, build = data.prepare()
+
+if build is not None and not build.ok:
+    problems = "\n".join(f"- {issue}" for issue in build.errors[:50])
+    st.error(f"{t('app.build_failed' if version else 'app.no_warehouse', lang)}\n\n{problems}")
+    if version is None:
+        st.stop()
+
+lang = state.language_selector(lang)
+st.session_state["warehouse_version"] = version
+
+pages = [st.Page(path, title=t(title, lang), icon=icon, default=path.endswith("overview.py"))
+         for path, title, icon in PAGES if (HERE / path).exists()]
+st.navigation(pages).run()

@@ -1,0 +1,69 @@
+"""Page state kept in the URL, so that a copied link reproduces the view.
+
+Each page reads its filters with `url_values`/`url_value` (unknown or malicious values fall back to
+defaults and are reported) and writes them back with `set_url` whenever a widget changes.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+MAX_PARAM_LENGTH = 200
+
+
+def language() -> str:
+    """The UI language: from the URL, else what this session chose before, else Vietnamese."""
+    requested = st.query_params.get("lang")
+    if requested in LANGUAGES:
+        lang = requested
+    else:
+        lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    st.session_state["lang"] = lang
+    st.query_params["lang"] = lang  # page switches drop query parameters: put it back
+    return lang
+
+
+def language_selector(lang: str) -> str:
+    choice = st.sidebar.radio(t("app.language", lang), LANGUAGES, index=LANGUAGES.index(lang),
+                              format_func=LANGUAGE_NAMES.get, horizontal=True, key="language_choice")
+    if choice != lang:
+        st.session_state["lang"] = choice
+        st.query_params["lang"] = choice
+        st.rerun()
+    return choice
+
+
+def url_values(name: str, allowed: Sequence[str], default: Sequence[str], problems: list[str]) -> list[str]:
+    """A multi-valued filter from the URL (comma separated). Unknown values are dropped and reported."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return list(default)
+    if len(raw) > MAX_PARAM_LENGTH * 10:
+        problems.append(f"{name}")
+        return list(default)
+    values = [v for v in raw.split(",") if v]
+    valid = [v for v in values if v in allowed]
+    if len(valid) != len(values):
+        problems.append(f"{name}")
+    return valid if valid or not values else list(default)
+
+
+def url_value(name: str, allowed: Sequence[str], default: str | None, problems: list[str]) -> str | None:
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    if raw in allowed:
+        return raw
+    problems.append(f"{name}")
+    return default
+
+
+def set_url(name: str, value: str | Sequence[str] | None) -> None:
+    if value is None or (not isinstance(value, str) and len(value) == 0):
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = value if isinstance(value, str) else ",".join(value)

@@ -52,7 +52,7 @@ def _data_state() -> tuple:
 
 
 @st.cache_resource(show_spinner=False)
-def _ensure_once(_state: tuple) -> BuildResult | None:
+def _ensure_once(state: tuple) -> BuildResult | None:
     return ensure_warehouse(progress=lambda message: None)
 
 

@@ -198,9 +198,9 @@ def _schema(spec: FileSpec) -> DataFrameSchema:
 
 def _friendly(kind: str, check: str, value: object, spec: FileSpec, column: str) -> str:
     text = str(value)
-    if check.startswith("allowed:"):
+    if check.startswith(("allowed:", "isin")):
         return f"'{text}' is not allowed here (use one of: {', '.join(spec.allowed[column])})"
-    if check == "year_range":
+    if check.startswith(("year_range", "in_range")):
         return f"year {text} is implausible (expected {YEAR_RANGE[0]}–{YEAR_RANGE[1]})"
     if check == "not_nullable":
         return "is empty but required"

@@ -1,0 +1,125 @@
+"""Shared fixtures: a warehouse built from the repository's data, the app served on 127.0.0.1, a browser."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+ARTIFACTS = Path(os.environ.get("DV2030_ARTIFACTS", REPO / "artifacts"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def sources_dir() -> Path | None:
+    """The plans' source texts: $DV2030_SOURCES_DIR, else ../shared/seeds beside the repository."""
+    configured = os.environ.get("DV2030_SOURCES_DIR")
+    if configured:
+        return Path(configured)
+    default = REPO.parent / "shared" / "seeds"
+    return default if default.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    path = sources_dir()
+    if path is None or not path.is_dir():
+        pytest.skip("source texts not available (set DV2030_SOURCES_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory) -> Path:
+    """The real data built once per test session into a private folder (maps included when available)."""
+    from etl.warehouse import build
+    target = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    result = build(warehouse=target, sources_dir=sources_dir(), progress=lambda message: None)
+    assert result.ok, "\n".join(map(str, result.errors))
+    return target
+
+
+@pytest.fixture
+def app_env(warehouse, monkeypatch):
+    """Point the in-process app (AppTest) at the session's warehouse."""
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(warehouse))
+    return warehouse
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(warehouse):
+    """The dashboard served on 127.0.0.1 by a real Streamlit process, for browser tests."""
+    port = _free_port()
+    env = {**os.environ, "DV2030_WAREHOUSE": str(warehouse)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stdout.read().decode())
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError("Streamlit did not start within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright. In CI a missing browser is a failure, not a skip."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("Chromium not installed")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"])
+        yield instance
+        instance.close()
+
+
+# Console messages a healthy Streamlit page may print in a sandbox without network access.
+HARMLESS_CONSOLE = ("Failed to load resource", "net::ERR", "favicon", "WebSocket", "Permissions-Policy",
+                    "was preloaded using link preload")
+
+
+def open_page(browser, url: str, screenshot: str, wait_for: str | None = None, height: int = 1600):
+    """Open a page, wait for it to render, save a screenshot under artifacts/, return (page, console errors)."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    if wait_for:
+        page.wait_for_selector(wait_for, timeout=60_000)
+    page.wait_for_timeout(1500)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    serious = [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)]
+    return page, serious

@@ -353,7 +353,7 @@ def test_online_real_npm_pack(monkeypatch, tmp_path):
 def test_broken_file_names_the_file(monkeypatch, tmp_path):
     folder = tmp_path / "geo"
     folder.mkdir()
-    shutil.copy(FIXTURES / "not_json.geojson", folder / geo.VN_FILE)
+    shutil.copy(FIXTURES / "not_json.txt", folder / geo.VN_FILE)
     monkeypatch.setenv(geo.GEO_DIR_ENV, str(folder))
     with pytest.raises(geo.BoundarySourceError) as err:
         geo.obtain_admin1(progress=None)

@@ -1,0 +1,162 @@
+"""Export menu under a chart, and the basket of the slide deck (Streamlit side of export.py).
+
+A page adds one call under each chart:
+
+    export_ui.export_controls(fig, key="sector-bars", title=title, subtitle=selection_text, unit=unit,
+                              source=frame["document_number"], data_frame=frame, sources_frame=None,
+                              filters={t("sector.filter.province", lang): names}, lang=lang)
+
+Nothing is rendered until the user asks: the files are produced by deferred downloads (the callable
+runs when the button is clicked), and the figure is copied into the basket only when "Add to slide
+deck" is clicked.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import data, export
+from .i18n import t
+
+DECK_PAGE = "pages/slide_deck.py"
+THUMB_WIDTH = 480
+
+
+def _context(lang: str) -> tuple[pd.DataFrame | None, object]:
+    """The plans table (to name plans) and the data build date of the warehouse being shown."""
+    version = st.session_state.get("warehouse_version")
+    if version is None:
+        return None, None
+    return data.documents(version), data.build_info(version).get("built_at")
+
+
+def plans_for(source: Sequence[str] | pd.Series | str | None, lang: str) -> list[str]:
+    """Document numbers (what pages have in their frames) → 'Kế hoạch 117/KH-UBND — Hải Phòng'."""
+    if source is None:
+        return []
+    if isinstance(source, str):
+        source = [source]
+    documents, _ = _context(lang)
+    return export.plan_labels(list(source), documents, lang)
+
+
+def _add_to_deck(fig: go.Figure, title: str, subtitle: str | None, unit: str, plans: list[str], lang: str,
+                 page: str) -> None:
+    deck = st.session_state.setdefault(export.DECK_KEY, [])
+    item = export.deck_item(fig, title=title, subtitle=subtitle, unit=unit, source=plans, lang=lang, page=page)
+    if any(existing["id"] == item["id"] for existing in deck):
+        st.toast(t("export.deck.already", lang), icon=":material/info:")
+    elif len(deck) >= export.DECK_LIMIT:
+        st.toast(t("export.deck.full", lang, limit=export.DECK_LIMIT), icon=":material/warning:")
+    else:
+        deck.append(item)
+        st.toast(t("export.deck.added", lang, n=len(deck)), icon=":material/slideshow:")
+
+
+def export_controls(fig: go.Figure, *, key: str, title: str, subtitle: str | None = None, unit: str = "",
+                    source: Sequence[str] | pd.Series | str | None = None, data_frame: pd.DataFrame | None = None,
+                    sources_frame: pd.DataFrame | None = None, filters: Mapping[str, object] | None = None,
+                    lang: str) -> None:
+    """One call under a chart: a menu with PNG (slide / print), SVG, PDF, XLSX and 'Add to slide deck'.
+
+    `source`: the document numbers of the plans behind the chart (e.g. frame["document_number"]);
+    `subtitle`: the selection in words (None keeps the chart's own subtitle); `unit`: the unit symbol;
+    `filters`: {label: value(s)} for the workbook's read-me sheet; `data_frame`: the data behind the
+    chart (the XLSX data sheet; no XLSX button when None); `sources_frame`: document_number / section /
+    citation for every data row (taken from `data_frame`'s columns when None).
+    """
+    build_date = _context(lang)[1]
+    plans = plans_for(source, lang)
+    stem = export.slug(title)
+    figure = go.Figure(fig)  # the page may keep changing its own figure object after this call
+    dressing = dict(title=title, subtitle=subtitle, unit=unit, source=plans, build_date=build_date, lang=lang)
+
+    def rendered(fmt: str, size: str):
+        return lambda: export.export_dressed(figure, fmt, size=size, **dressing)
+
+    available = export.chromium_path() is not None
+    with st.popover(t("export.menu", lang), icon=":material/ios_share:"):
+        if not available:
+            st.caption(t("export.unavailable", lang))
+        choices = [("png", "presentation", "export.png_presentation"), ("png", "print", "export.png_print"),
+                   ("svg", "presentation", "export.svg"), ("pdf", "print", "export.pdf")]
+        for fmt, size, label in choices:
+            suffix = "" if size == "presentation" or fmt != "png" else "-a4-300dpi"
+            st.download_button(t(label, lang), data=rendered(fmt, size), file_name=f"{stem}{suffix}.{fmt}",
+                               mime=export.MIME[fmt], key=f"{key}-export-{fmt}-{size}", on_click="ignore",
+                               disabled=not available, icon=":material/image:", width="stretch")
+        if data_frame is not None:
+            frame = data_frame.copy()
+            sources = sources_frame.copy() if sources_frame is not None else None
+            filters_copy = dict(filters or {})
+            st.download_button(
+                t("export.xlsx", lang),
+                data=lambda: export.build_workbook(frame, sources, filters_copy, build_date, lang, title=title),
+                file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"], key=f"{key}-export-xlsx", on_click="ignore",
+                icon=":material/table_view:", width="stretch")
+        st.divider()
+        st.button(t("export.add_to_deck", lang), key=f"{key}-export-deck", icon=":material/add_to_photos:",
+                  on_click=_add_to_deck, args=(figure, title, subtitle, unit, plans, lang, key), width="stretch")
+        count = len(st.session_state.get(export.DECK_KEY, []))
+        st.caption(t("export.deck.count", lang, n=count))
+
+
+# ---------------------------------------------------------------- the basket, for pages/slide_deck.py
+
+def deck_items() -> list[dict]:
+    return st.session_state.setdefault(export.DECK_KEY, [])
+
+
+def deck_move(index: int, step: int) -> None:
+    deck = deck_items()
+    target = index + step
+    if 0 <= index < len(deck) and 0 <= target < len(deck):
+        deck[index], deck[target] = deck[target], deck[index]
+
+
+def deck_remove(index: int) -> None:
+    deck = deck_items()
+    if 0 <= index < len(deck):
+        del deck[index]
+
+
+def deck_clear() -> None:
+    st.session_state[export.DECK_KEY] = []
+
+
+def build_date() -> object:
+    return _context("vi")[1]
+
+
+def thumbnail(item: Mapping, lang: str) -> bytes | None:
+    """A small PNG of the slide image (rendering it also warms the cache for the deck download)."""
+    cache = st.session_state.setdefault("deck_thumbnails", {})
+    key = (item["id"], lang)
+    if key in cache:
+        return cache[key]
+    if export.chromium_path() is None:
+        return None
+    try:
+        png = export.export_dressed(item["figure"], "png", title="", subtitle=item.get("subtitle", ""),
+                                    unit=item.get("unit", ""), source=item.get("source"),
+                                    build_date=build_date(), lang=lang, size="presentation")
+    except export.ExportUnavailable:
+        return None
+    import io
+
+    from PIL import Image
+    image = Image.open(io.BytesIO(png))
+    image.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    cache[key] = out.getvalue()
+    return cache[key]
+
+
+def markdown_text(text: str) -> str:
+    """Text from data shown through st.markdown: Markdown and HTML characters escaped."""
+    special = "\\`*_{}[]()#+-.!|<>~$"
+    return "".join("\\" + c if c in special else c for c in str(text))

@@ -6,6 +6,7 @@ and the field, and all problems are collected before anything is built.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -27,6 +28,15 @@ PROVINCE_TYPES = ("city", "province")
 NATIONAL_CODE = "VN"
 MAX_CITATION_CHARS = 200
 YEAR_RANGE = (1990, 2100)
+AGENCY_TYPES = ("department", "bank_branch", "management_board", "district_committees", "office", "collective",
+                "public_service_unit", "central_agency", "mass_organisation", "enterprise", "other")
+TIMING_KINDS = ("recurring", "annual_date", "date", "year", "period", "conditional", "none")
+# timing_value per timing_kind: (pattern, how to write it); kinds absent here take no value
+TIMING_VALUE_FORMATS = {"annual_date": (r"(\d{2})-(\d{2})", "MM-DD, e.g. 12-15 for 15 December every year"),
+                        "date": (r"(\d{4})-(\d{2})-(\d{2})", "YYYY-MM-DD, e.g. 2021-05-15"),
+                        "year": (r"\d{4}", "YYYY, e.g. 2025"),
+                        "period": (r"(\d{4})-(\d{4})", "YYYY-YYYY, e.g. 2021-2025")}
+MAX_TASK_TITLE_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,16 @@ SPECS: list[FileSpec] = [
               "unit_key": TEXT, "period_start": OPTIONAL_INT, "period_end": OPTIONAL_INT, "target_year": INT,
               "year_basis": TEXT, "section": TEXT, "citation": TEXT, "note": OPTIONAL_TEXT},
              ["target_id"], {"kind": KINDS, "comparator": COMPARATORS, "year_basis": YEAR_BASES}),
+    FileSpec("agencies", "agencies.csv",
+             {"agency_key": TEXT, "label_vi": TEXT, "label_en": TEXT, "agency_type": TEXT},
+             ["agency_key"], {"agency_type": AGENCY_TYPES}, optional=True),
+    FileSpec("tasks", "tasks/*.csv",
+             {"task_id": TEXT, "document_id": TEXT, "province_code": TEXT, "sector_key": TEXT, "title_vi": TEXT,
+              "title_en": TEXT, "lead_agency_text": OPTIONAL_TEXT, "lead_agency_keys": OPTIONAL_TEXT,
+              "partner_agency_text": OPTIONAL_TEXT, "partner_agency_keys": OPTIONAL_TEXT,
+              "timing_text": OPTIONAL_TEXT, "timing_kind": TEXT, "timing_value": OPTIONAL_TEXT, "is_reporting": BOOL,
+              "section": TEXT, "citation": TEXT, "note": OPTIONAL_TEXT},
+             ["task_id"], {"timing_kind": TIMING_KINDS}, optional=True),
 ]
 SPEC_BY_TABLE = {spec.table: spec for spec in SPECS}
 
@@ -128,7 +148,7 @@ def _decode(path: Path, raw: bytes, issues: list[Issue]) -> str | None:
 
 def _display(path: Path) -> str:
     parts = path.parts
-    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == "targets" else f"data/{path.name}" \
+    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] in ("targets", "tasks") else f"data/{path.name}" \
         if path.parent.name == "data" else str(path)
 
 
@@ -385,3 +405,111 @@ def check_references(t: CuratedData, issues: list[Issue]) -> None:
                                f"{MAX_CITATION_CHARS} (a short verbatim excerpt)")
         if row["year_basis"] == "horizon" and not (isinstance(row["note"], str) and row["note"].strip()):
             report("note", "year_basis 'horizon' needs a note saying the plan gives no year")
+    check_tasks(t, issues)
+
+
+def _key_list(value: object) -> list[str]:
+    """'a;b' -> ['a', 'b'] (blank parts ignored, spaces trimmed)."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def check_tasks(t: CuratedData, issues: list[Issue]) -> None:
+    """Cross-table rules of the tasks: keys exist, timing is well formed, rows sit in their document's file."""
+    tasks = t.get("tasks")
+    if tasks is None:
+        return
+    if "citation_verified" not in tasks:  # set by warehouse.validate when the source texts are available
+        tasks["citation_verified"] = pd.Series(pd.NA, index=tasks.index, dtype="boolean")
+    if tasks.empty:
+        return
+    agencies = t.get("agencies")
+    agency_keys = set(agencies["agency_key"]) if agencies is not None else set()
+    if not agency_keys and not any(i.file == "data/agencies.csv" for i in issues):
+        issues.append(Issue("data/agencies.csv", None, None,
+                            "required file is missing: the tasks name agencies by key (agency_key, label_vi, "
+                            "label_en, agency_type)"))
+    provinces = set(t["provinces"]["province_code"])
+    sectors = set(t["sectors"]["sector_key"])
+    documents = t["documents"].set_index("document_id") if len(t["documents"]) else None
+
+    for _, row in tasks.iterrows():
+        def report(column: str, message: str) -> None:
+            issues.append(Issue(row["_file"], int(row["_row"]), column, message))
+
+        doc = documents.loc[row["document_id"]] if documents is not None and row["document_id"] in \
+            documents.index else None
+        if doc is None:
+            if documents is not None:
+                report("document_id", f"unknown document '{row['document_id']}' (see data/documents.csv)")
+        elif row["province_code"] != doc["province_code"]:
+            report("province_code", f"'{row['province_code']}' differs from the document's province "
+                                    f"'{doc['province_code']}'")
+        stem = Path(row["_file"]).stem
+        if isinstance(row["document_id"], str) and stem != row["document_id"]:
+            report("document_id", f"row of document '{row['document_id']}' is in the file of '{stem}' "
+                                  f"(put it in tasks/{row['document_id']}.csv)")
+        if isinstance(row["task_id"], str) and isinstance(row["document_id"], str) \
+                and not re.fullmatch(re.escape(row["document_id"]) + r"-T\d{3,}", row["task_id"]):
+            report("task_id", f"'{row['task_id']}' should be '{row['document_id']}-T' followed by a number "
+                              f"(e.g. {row['document_id']}-T001)")
+        if provinces and row["province_code"] not in provinces | {NATIONAL_CODE}:
+            report("province_code", f"unknown province code '{row['province_code']}' (see data/provinces.csv)")
+        if sectors and row["sector_key"] not in sectors:
+            report("sector_key", f"unknown sector '{row['sector_key']}' (see data/sectors.csv)")
+
+        for role in ("lead", "partner"):
+            keys_column, text_column = f"{role}_agency_keys", f"{role}_agency_text"
+            keys = _key_list(row[keys_column])
+            if agency_keys:
+                for key in keys:
+                    if key not in agency_keys:
+                        report(keys_column, f"unknown agency '{key}' (see data/agencies.csv; separate several "
+                                            "keys with ';')")
+            if len(set(keys)) != len(keys):
+                report(keys_column, "an agency key is listed twice")
+            if keys and not isinstance(row[text_column], str):
+                report(text_column, f"{keys_column} is set but the agency name as written is empty")
+            if isinstance(row[text_column], str) and not keys:
+                report(keys_column, f"{text_column} names '{row[text_column]}' but no agency key is given")
+        overlap = set(_key_list(row["lead_agency_keys"])) & set(_key_list(row["partner_agency_keys"]))
+        if overlap:
+            report("partner_agency_keys", f"{', '.join(sorted(overlap))} is both lead and partner")
+
+        kind, value = row["timing_kind"], row["timing_value"]
+        if isinstance(kind, str) and kind in TIMING_KINDS:
+            form = TIMING_VALUE_FORMATS.get(kind)
+            if form is None:
+                if isinstance(value, str):
+                    report("timing_value", f"timing_kind '{kind}' takes no timing_value (got '{value}')")
+            elif not isinstance(value, str):
+                report("timing_value", f"timing_kind '{kind}' needs a timing_value in the form {form[1]}")
+            else:
+                match = re.fullmatch(form[0], value)
+                problem = None if match else f"'{value}' is not in the form {form[1]}"
+                if match and kind in ("annual_date", "date"):
+                    year = int(match.group(1)) if kind == "date" else 2000  # a leap year: 29 Feb is a valid day
+                    month, day = (int(g) for g in match.groups()[-2:])
+                    try:
+                        dt.date(year, month, day)
+                    except ValueError:
+                        problem = f"'{value}' is not a real date ({form[1]})"
+                if match and kind in ("date", "year", "period"):
+                    years = [int(value[:4])] + ([int(match.group(2))] if kind == "period" else [])
+                    if not all(YEAR_RANGE[0] <= y <= YEAR_RANGE[1] for y in years):
+                        problem = f"year in '{value}' is implausible (expected {YEAR_RANGE[0]}–{YEAR_RANGE[1]})"
+                    elif kind == "period" and years[0] > years[1]:
+                        problem = f"period '{value}' ends before it starts"
+                if problem:
+                    report("timing_value", problem)
+            if kind != "none" and not isinstance(row["timing_text"], str):
+                report("timing_text", f"timing_kind '{kind}' needs the timing as written in the plan")
+
+        citation = row["citation"]
+        if isinstance(citation, str) and len(citation) > MAX_CITATION_CHARS:
+            report("citation", f"citation is {len(citation)} characters; keep it under "
+                               f"{MAX_CITATION_CHARS} (a short verbatim excerpt)")
+        for column in ("title_vi", "title_en"):
+            if isinstance(row[column], str) and len(row[column]) > MAX_TASK_TITLE_CHARS:
+                report(column, f"title is {len(row[column])} characters; keep it under {MAX_TASK_TITLE_CHARS}")

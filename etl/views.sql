@@ -76,3 +76,97 @@ SELECT d.*,
 FROM documents d
 LEFT JOIN v_provinces p ON p.province_code = d.province_code
 LEFT JOIN documents n ON n.document_id = d.implements;
+
+-- Tasks: one row per task × agency × role ('lead' = đơn vị chủ trì, 'partner' = đơn vị phối hợp), in the order
+-- the task names them, with the agency's labels and type. A task may have several lead agencies.
+CREATE OR REPLACE VIEW v_task_agencies AS
+WITH roles AS (
+    SELECT t.task_id, 'lead' AS role, u.position, trim(u.agency_key) AS agency_key
+    FROM tasks t
+    CROSS JOIN LATERAL unnest(string_split(t.lead_agency_keys, ';')) WITH ORDINALITY AS u(agency_key, position)
+    WHERE t.lead_agency_keys IS NOT NULL
+    UNION ALL
+    SELECT t.task_id, 'partner' AS role, u.position, trim(u.agency_key) AS agency_key
+    FROM tasks t
+    CROSS JOIN LATERAL unnest(string_split(t.partner_agency_keys, ';')) WITH ORDINALITY AS u(agency_key, position)
+    WHERE t.partner_agency_keys IS NOT NULL
+)
+SELECT r.task_id,
+       t.document_id,
+       t.province_code,
+       t.sector_key AS sector,
+       r.role,
+       CAST(r.position AS INTEGER) AS position,
+       r.agency_key,
+       a.label_vi AS agency_label_vi,
+       a.label_en AS agency_label_en,
+       a.agency_type,
+       t.is_reporting,
+       t.timing_kind
+FROM roles r
+JOIN tasks t USING (task_id)
+JOIN agencies a ON a.agency_key = r.agency_key
+WHERE r.agency_key <> '';
+
+-- Every task with its plan, province, sector and agencies (labels joined with '; ' in the task's order).
+CREATE OR REPLACE VIEW v_tasks AS
+WITH lead AS (
+    SELECT task_id,
+           string_agg(agency_label_vi, '; ' ORDER BY position) AS lead_agency_labels_vi,
+           string_agg(agency_label_en, '; ' ORDER BY position) AS lead_agency_labels_en,
+           string_agg(DISTINCT agency_type, ';' ORDER BY agency_type) AS lead_agency_types,
+           count(*) AS n_lead_agencies
+    FROM v_task_agencies WHERE role = 'lead' GROUP BY task_id
+), partner AS (
+    SELECT task_id,
+           string_agg(agency_label_vi, '; ' ORDER BY position) AS partner_agency_labels_vi,
+           string_agg(agency_label_en, '; ' ORDER BY position) AS partner_agency_labels_en,
+           count(*) AS n_partner_agencies
+    FROM v_task_agencies WHERE role = 'partner' GROUP BY task_id
+)
+SELECT t.task_id,
+       t.document_id,
+       d.document_number,
+       d.document_type_vi,
+       d.title_vi AS document_title_vi,
+       d.title_en AS document_title_en,
+       d.issue_date AS document_issue_date,
+       t.province_code,
+       p.name_vi AS province_name_vi,
+       p.name_en AS province_name_en,
+       p.province_2025_code,
+       p.province_2025_name_vi,
+       p.province_2025_name_en,
+       t.sector_key AS sector,
+       s.label_vi AS sector_label_vi,
+       s.label_en AS sector_label_en,
+       s.sort_order AS sector_sort_order,
+       t.title_vi,
+       t.title_en,
+       t.lead_agency_text,
+       t.lead_agency_keys,
+       l.lead_agency_labels_vi,
+       l.lead_agency_labels_en,
+       l.lead_agency_types,
+       coalesce(l.n_lead_agencies, 0) AS n_lead_agencies,
+       t.partner_agency_text,
+       t.partner_agency_keys,
+       pa.partner_agency_labels_vi,
+       pa.partner_agency_labels_en,
+       coalesce(pa.n_partner_agencies, 0) AS n_partner_agencies,
+       t.timing_text,
+       t.timing_kind,
+       t.timing_value,
+       t.is_reporting,
+       (t.is_reporting OR t.timing_kind = 'annual_date') AS is_deadline,
+       t.section,
+       t.citation,
+       t.citation_verified,
+       t.note,
+       t.source_row
+FROM tasks t
+JOIN documents d USING (document_id)
+JOIN sectors s USING (sector_key)
+LEFT JOIN v_provinces p ON p.province_code = t.province_code
+LEFT JOIN lead l USING (task_id)
+LEFT JOIN partner pa USING (task_id);

@@ -22,7 +22,7 @@ from . import config
 from .citations import load_sources, verify_citations
 from .curated import SPECS, CuratedData, Issue, load_curated
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 VIEWS_SQL = Path(__file__).with_name("views.sql")
 
 
@@ -65,6 +65,7 @@ def validate(data_dir: Path | None = None, sources_dir: Path | None = None) -> B
     elif sources_dir is not None:
         texts = load_sources(tables["documents"], sources_dir, issues)
         targets["citation_verified"] = verify_citations(targets, texts, issues)
+        tables["tasks"]["citation_verified"] = verify_citations(tables["tasks"], texts, issues)
     if "citation_verified" not in targets:
         targets["citation_verified"] = pd.Series(pd.NA, index=targets.index, dtype="boolean")
     ok = not any(i.severity == "error" for i in issues)
@@ -137,6 +138,21 @@ def _map_tables(tables: CuratedData, progress: Callable[[str], None]) -> tuple[d
         return {}, str(err)
 
 
+def _tile_grids(data_dir: Path, tables: CuratedData, result: BuildResult) -> dict[str, pd.DataFrame]:
+    """The curated tile grids of the map page (its tile map works without boundaries): a bad grid is an error."""
+    from .geo import read_tile_grid
+    grids = {}
+    for name, file, codes in (("map_tile_grid_63", "tile_grid.csv", tables["provinces"]["province_code"]),
+                              ("map_tile_grid_34", "tile_grid_2025.csv",
+                               tables["provinces_2025"]["province_2025_code"])):
+        try:
+            grids[name] = read_tile_grid(data_dir / file, codes)
+        except (ValueError, OSError) as err:
+            result.issues.append(Issue(file, None, None, str(err)))
+            result.ok = False
+    return grids
+
+
 def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_dir: Path | None = None,
           *, with_maps: bool = True, progress: Callable[[str], None] = print) -> BuildResult:
     data_dir = data_dir or config.data_dir()
@@ -146,6 +162,9 @@ def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_d
     if not result.ok:
         return result
     tables = result.tables
+    tile_grids = _tile_grids(data_dir, tables, result)
+    if not result.ok:
+        return result
     maps, map_status = _map_tables(tables, progress) if with_maps else ({}, "skipped")
     with _build_lock(warehouse):
         previous = _previous_targets(warehouse)
@@ -156,7 +175,7 @@ def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_d
                 for name, frame in tables.items():
                     _store(con, name, frame)
                 con.execute("ALTER TABLE documents ALTER issue_date TYPE DATE")
-                for name, frame in maps.items():
+                for name, frame in {**maps, **tile_grids}.items():
                     _store(con, name, frame)
                 _store(con, "build_changes", _changes(previous, tables["targets"]))
                 targets = tables["targets"]

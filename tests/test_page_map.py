@@ -1,0 +1,371 @@
+"""Bản đồ / Map page (AppTest): the colours are the curated targets, provinces without a plan are grey and
+say so, the 34-province view names the old provinces' plans inside merged provinces, Hoàng Sa and Trường Sa
+are always drawn with their Vietnamese names, and the page falls back to the tile map without boundaries.
+
+Expected values are computed from data/*.csv and data/targets/*.csv with the csv module, never typed in."""
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_lib import maps
+from dashboard_lib.i18n import t
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+LANGS = ["vi", "en"]
+VIEWS = ["63", "34"]
+ARCHIPELAGO_HOSTS = {"hoang_sa": "48", "truong_sa": "56"}  # Đà Nẵng, Khánh Hòa
+
+
+# ---------------------------------------------------------------- expectations from the curated files
+
+def read(name: str) -> list[dict]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def curated_targets() -> list[dict]:
+    rows = []
+    for path in sorted((DATA / "targets").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows += list(csv.DictReader(handle))
+    return rows
+
+
+PROVINCES = {r["province_code"]: r for r in read("provinces.csv")}
+PROVINCES_2025 = {r["province_2025_code"]: r for r in read("provinces_2025.csv")}
+DOCUMENTS = {r["document_id"]: r for r in read("documents.csv")}
+PLANNED = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"}
+
+
+def mid(row: dict) -> float:
+    return (float(row["value_low"]) + float(row["value_high"])) / 2
+
+
+def selected_rows(indicator: str, year: str) -> list[dict]:
+    """Provincial targets of the indicator for a year, or each province's latest target year."""
+    rows = [r for r in curated_targets() if r["indicator_key"] == indicator and r["kind"] == "target"
+            and r["province_code"] != "VN"]
+    if year == "latest":
+        latest = defaultdict(int)
+        for r in rows:
+            latest[r["province_code"]] = max(latest[r["province_code"]], int(r["target_year"]))
+        return [r for r in rows if int(r["target_year"]) == latest[r["province_code"]]]
+    return [r for r in rows if r["target_year"] == year]
+
+
+def national_mid(indicator: str, year: str) -> float | None:
+    rows = [r for r in curated_targets() if r["indicator_key"] == indicator and r["kind"] == "target"
+            and r["province_code"] == "VN" and r["target_year"] == year]
+    if not rows:
+        return None
+    latest = max(rows, key=lambda r: (DOCUMENTS[r["document_id"]]["issue_date"], r["target_id"]))
+    return mid(latest)
+
+
+def unit_of(province_code: str, view: str) -> str:
+    return province_code if view == "63" else PROVINCES[province_code]["province_2025_code"]
+
+
+def expected_colours(indicator: str, year: str, view: str, mode: str = "value") -> dict[str, float]:
+    """Colour of every unit with a value: the value (a range at its midpoint), or the difference from the
+    national target of the same year; several values → midway between the lowest and the highest."""
+    numbers = defaultdict(list)
+    for r in selected_rows(indicator, year):
+        number = mid(r)
+        if mode == "diff":
+            bench = national_mid(indicator, r["target_year"])
+            if bench is None:
+                continue
+            number -= bench
+        numbers[unit_of(r["province_code"], view)].append(number)
+    return {code: (min(v) + max(v)) / 2 for code, v in numbers.items()}
+
+
+def all_units(view: str) -> set[str]:
+    return set(PROVINCES) if view == "63" else set(PROVINCES_2025)
+
+
+def units_without_plan(view: str) -> set[str]:
+    if view == "63":
+        return set(PROVINCES) - PLANNED
+    return {code for code in PROVINCES_2025
+            if not any(p["province_2025_code"] == code and p["province_code"] in PLANNED for p in PROVINCES.values())}
+
+
+# ---------------------------------------------------------------- the page
+
+def open_map(lang: str = "vi", **params: str) -> AppTest:
+    """The home page first (it owns the URL until the switch), then the map page with the given URL state."""
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def figure(at: AppTest) -> dict:
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)
+
+
+def traces(fig: dict, role: str) -> list[dict]:
+    return [tr for tr in fig["data"] if (tr.get("meta") or {}).get("role") == role]
+
+
+def colours(fig: dict) -> dict[str, float]:
+    [values] = traces(fig, "values")
+    return dict(zip(values["locations"], values["z"]))
+
+
+def hover_of(fig: dict, code: str) -> str:
+    for trace in fig["data"]:
+        if trace["type"] == "choropleth" and code in (trace.get("locations") or []) \
+                and (trace.get("meta") or {}).get("role") in ("values", "status"):
+            return trace["text"][trace["locations"].index(code)]
+    raise AssertionError(f"no unit {code} on the map")
+
+
+@pytest.fixture
+def boundary_env(app_env):
+    """The session warehouse; boundary-specific checks need its map tables (present in CI)."""
+    import duckdb
+    with duckdb.connect(str(app_env), read_only=True) as con:
+        names = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
+    if not set(maps.BOUNDARY_TABLES) <= names:
+        pytest.skip("the test warehouse has no boundary tables (set DV2030_GEO_DIR)")
+    return app_env
+
+
+@pytest.fixture(scope="session")
+def warehouse_without_maps(tmp_path_factory):
+    from conftest import sources_dir
+    from etl.warehouse import build
+    target = tmp_path_factory.mktemp("no_maps") / "warehouse.duckdb"
+    result = build(warehouse=target, sources_dir=sources_dir(), with_maps=False, progress=lambda message: None)
+    assert result.ok, "\n".join(map(str, result.errors))
+    return target
+
+
+# ---------------------------------------------------------------- tests
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("indicator, year", [("services_share_grdp", "latest"), ("services_share_grdp", "2025"),
+                                             ("services_growth", "latest"), ("logistics_share_grdp", "2025")])
+def test_colours_are_the_curated_targets(boundary_env, lang, view, indicator, year):
+    at = open_map(lang, indicator=indicator, year=year, view=view)
+    fig = figure(at)
+    expected = expected_colours(indicator, year, view)
+    shown = colours(fig)
+    assert set(shown) == set(expected)
+    for code, value in expected.items():
+        assert shown[code] == pytest.approx(value), code
+    assert fig["layout"]["meta"] == {"view": view, "indicator": indicator, "year": year, "mode": "value",
+                                     "shape": "boundary"}
+    assert fig["layout"]["separators"] == (",." if lang == "vi" else ".,")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_difference_from_the_national_target(boundary_env, view):
+    at = open_map("vi", indicator="services_growth", year="latest", view=view, mode="diff")
+    fig = figure(at)
+    expected = expected_colours("services_growth", "latest", view, mode="diff")
+    assert expected, "services growth has national targets for the provinces' years"
+    shown = colours(fig)
+    assert set(shown) == set(expected)
+    for code, value in expected.items():
+        assert shown[code] == pytest.approx(value), code
+    assert fig["layout"]["coloraxis"]["cmid"] == 0
+    assert fig["layout"]["coloraxis"]["cmin"] == -fig["layout"]["coloraxis"]["cmax"]
+
+
+def test_difference_is_offered_only_with_a_national_target(boundary_env):
+    at = open_map("en", indicator="logistics_share_grdp", year="2025", mode="diff")
+    assert any(t("map.mode.diff_unavailable", "en") in i.value for i in at.info)
+    assert figure(at)["layout"]["meta"]["mode"] == "value"
+    [mode] = [r for r in at.radio if r.key == "map_mode"]
+    assert mode.disabled and mode.value == "value"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("view", VIEWS)
+def test_provinces_without_a_plan_are_grey_and_named_in_the_legend(boundary_env, lang, view):
+    fig = figure(open_map(lang, indicator="services_share_grdp", year="latest", view=view))
+    [no_plan] = [tr for tr in traces(fig, "status") if tr["meta"]["status"] == "no_plan"]
+    assert set(no_plan["locations"]) == units_without_plan(view)
+    assert no_plan["name"] == t("map.status.no_plan", lang) and no_plan["showlegend"]
+    assert {c for s in no_plan["colorscale"] for c in s[1:]} == {maps.STATUS_COLOURS["no_plan"]}
+    # Every unit is drawn exactly once, coloured or grey.
+    drawn = [c for tr in traces(fig, "values") + traces(fig, "status") for c in tr["locations"]]
+    assert sorted(drawn) == sorted(all_units(view))
+
+
+def test_plans_without_the_value_are_told_apart_from_provinces_without_a_plan(boundary_env):
+    fig = figure(open_map("vi", indicator="logistics_share_grdp", year="2025", view="63"))
+    with_value = {r["province_code"] for r in selected_rows("logistics_share_grdp", "2025")}
+    [no_value] = [tr for tr in traces(fig, "status") if tr["meta"]["status"] == "no_value"]
+    assert set(no_value["locations"]) == PLANNED - with_value
+    assert no_value["name"] == t("map.status.no_value", "vi")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_merged_provinces_show_the_plans_of_their_old_provinces(boundary_env, lang):
+    fig = figure(open_map(lang, indicator="services_share_grdp", year="latest", view="34"))
+    name = "name_vi" if lang == "vi" else "name_en"
+    for old, new in (("93", "92"), ("60", "68")):  # Hậu Giang → Cần Thơ, Bình Thuận → Lâm Đồng
+        assert PROVINCES[old]["province_2025_code"] == new
+        hover = hover_of(fig, new)
+        plans = [d["document_number"] for d in DOCUMENTS.values() if d["province_code"] == old]
+        assert PROVINCES[old][name] in hover
+        assert any(number in hover for number in plans)
+        for member in (p for p in PROVINCES.values() if p["province_2025_code"] == new):
+            assert member[name] in hover  # every old province is named, with or without a plan
+        rows = [r for r in selected_rows("services_share_grdp", "latest") if r["province_code"] == old]
+        assert rows and all(r["section"] in hover for r in rows)
+
+
+def test_several_values_in_one_province_are_combined_openly(boundary_env):
+    """Hải Phòng's plan gives two logistics shares for 2025: both are listed and the rule is stated."""
+    rows = [r for r in selected_rows("logistics_share_grdp", "2025") if r["province_code"] == "31"]
+    assert len(rows) == 2
+    at = open_map("en", indicator="logistics_share_grdp", year="2025", view="63")
+    fig = figure(at)
+    hover = hover_of(fig, "31")
+    assert "not an average" in hover
+    for r in rows:
+        assert r["section"] in hover
+    [flag] = traces(fig, "combined")
+    assert flag["name"] == t("map.legend.combined", "en")
+    assert any("Haiphong" in c.value or "Hải Phòng" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("view", VIEWS)
+def test_hoang_sa_and_truong_sa_are_drawn_with_their_vietnamese_names(boundary_env, lang, view):
+    fig = figure(open_map(lang, view=view))
+    drawn = {tr["meta"]["key"]: tr for tr in traces(fig, "archipelago")}
+    assert set(drawn) == set(ARCHIPELAGO_HOSTS)
+    host_names = {key: (PROVINCES if view == "63" else PROVINCES_2025)[unit_of(code, view)]["name_vi"]
+                  for key, code in ARCHIPELAGO_HOSTS.items()}
+    assert drawn["hoang_sa"]["name"] == f"Quần đảo Hoàng Sa ({host_names['hoang_sa']})"
+    assert drawn["truong_sa"]["name"] == f"Quần đảo Trường Sa ({host_names['truong_sa']})"
+    [labels] = traces(fig, "archipelago_labels")
+    text = " ".join(labels["text"])
+    assert "Quần đảo Hoàng Sa (Đà Nẵng)" in text and "Quần đảo Trường Sa (Khánh Hòa)" in text
+    # The map's extent includes both archipelagos (Trường Sa reaches 117.9° E and 6.4° N).
+    geo = fig["layout"]["geo"]
+    assert geo["lonaxis"]["range"][1] >= 118 and geo["lataxis"]["range"][0] <= 6.4
+    # The frames are drawn as the first trace (so plotly.js needs no world map from the internet).
+    assert fig["data"][0]["type"] == "scattergeo" and fig["data"][0]["meta"]["role"] == "frames"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("view", VIEWS)
+def test_tile_map_without_boundaries(warehouse_without_maps, monkeypatch, lang, view):
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(warehouse_without_maps))
+    at = open_map(lang, indicator="services_share_grdp", year="latest", view=view, map="boundary")
+    assert any(t("map.fallback.skipped", lang) in w.value for w in at.warning)
+    fig = figure(at)
+    assert fig["layout"]["meta"]["shape"] == "tile"
+    expected = expected_colours("services_share_grdp", "latest", view)
+    shown = colours(fig)
+    assert set(shown) == set(expected)
+    for code, value in expected.items():
+        assert shown[code] == pytest.approx(value)
+    drawn = [c for tr in traces(fig, "values") + traces(fig, "status") for c in tr["locations"]]
+    assert sorted(drawn) == sorted(all_units(view))
+    assert {tr["meta"]["key"] for tr in traces(fig, "archipelago")} == set(ARCHIPELAGO_HOSTS)
+    assert "Quần đảo Hoàng Sa" in " ".join(traces(fig, "archipelago_labels")[0]["text"])
+    [tiles] = traces(fig, "tile_labels")
+    assert len(tiles["text"]) == len(all_units(view))
+    [shape] = [r for r in at.radio if r.key == "map_map"]
+    assert shape.disabled and shape.value == "tile"
+
+
+def test_tile_map_on_request(boundary_env):
+    fig = figure(open_map("vi", view="34", map="tile"))
+    assert fig["layout"]["meta"]["shape"] == "tile"
+    assert set(colours(fig)) == set(expected_colours("services_share_grdp", "latest", "34"))
+
+
+def test_url_state_round_trip_and_selected_province(boundary_env):
+    at = open_map("vi", indicator="services_growth", year="2025", view="34", mode="diff", map="boundary",
+                  province="68")
+    params = dict(at.query_params)
+    assert {k: params[k] for k in ("indicator", "year", "view", "mode", "map", "province")} == {
+        "indicator": "services_growth", "year": "2025", "view": "34", "mode": "diff", "map": "boundary",
+        "province": "68"}
+    fig = figure(at)
+    [outline] = traces(fig, "selected")
+    assert outline["locations"] == ["68"]
+    panel = " ".join(e.value for e in at.text)
+    assert PROVINCES["60"]["name_vi"] in panel  # Bình Thuận's plan inside Lâm Đồng
+    documents = [d["document_number"] for d in DOCUMENTS.values() if d["province_code"] == "60"]
+    assert any(number in panel for number in documents)
+    # The full table lists every value of the plans behind Lâm Đồng.
+    expected = sum(1 for r in curated_targets() if r["province_code"] in
+                   {c for c, p in PROVINCES.items() if p["province_2025_code"] == "68"})
+    assert len(at.dataframe[-1].value) == expected
+
+
+def test_switching_view_keeps_the_province(boundary_env):
+    at = open_map("vi", view="63", province="93")
+    [view] = [r for r in at.radio if r.key == "map_view"]
+    view.set_value("34").run()
+    assert not at.exception
+    assert at.query_params["province"] == "92"  # Hậu Giang is part of Cần Thơ since 1/7/2025
+    assert traces(figure(at), "selected")[0]["locations"] == ["92"]
+
+
+def test_invalid_url_values_fall_back_and_say_so(boundary_env):
+    at = open_map("en", indicator="not_an_indicator", year="1999", view="99", mode="x", province="zz")
+    assert any(t("state.invalid_url", "en") in i.value for i in at.info)
+    meta = figure(at)["layout"]["meta"]
+    assert meta["indicator"] == maps.DEFAULT_INDICATOR and meta["view"] == "63" and meta["mode"] == "value"
+    assert "province" not in at.query_params
+
+
+def test_csv_holds_exactly_the_mapped_values(boundary_env):
+    """The download's rows: one per value on the map, with the colour it gave its province."""
+    import duckdb
+    with duckdb.connect(str(boundary_env), read_only=True) as con:
+        q = lambda sql: con.execute(sql).df()  # noqa: E731
+        md = maps.map_data(q("SELECT * FROM v_targets WHERE kind = 'target'"), q("SELECT * FROM v_provinces"),
+                           q("SELECT * FROM provinces_2025"),
+                           q("SELECT province_code, document_number FROM documents WHERE scope = 'provincial'"),
+                           q("SELECT * FROM units"), indicator="services_share_grdp", year="latest", view="34",
+                           mode="value")
+    frame = maps.csv_frame(md, "vi")
+    rows = selected_rows("services_share_grdp", "latest")
+    assert sorted(frame[t("map.csv.province_code", "vi")]) == sorted(r["province_code"] for r in rows)
+    assert sorted(frame[t("map.csv.value_mid", "vi")]) == pytest.approx(sorted(mid(r) for r in rows))
+    expected = expected_colours("services_share_grdp", "latest", "34")
+    for code, colour in zip(frame[t("map.csv.unit_code", "vi")], frame[t("map.csv.colour_value", "vi")]):
+        assert colour == pytest.approx(expected[code])
+
+
+def test_payload_of_the_63_province_map_stays_small(boundary_env):
+    spec = open_map("vi", view="63").get("plotly_chart")[0].proto.spec
+    print(f"63-province map figure: {len(spec.encode()) / 1000:.0f} KB")
+    assert len(spec.encode()) < 250_000
+
+
+def test_geometry_is_wound_for_plotly():
+    """d3-geo (Plotly) takes a counter-clockwise exterior as 'the globe minus the polygon'."""
+    ccw = '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]],[[0.2,0.2],[0.2,0.8],[0.8,0.8],[0.2,0.2]]]}'
+    geom = maps.plotly_geometry(ccw)
+    assert maps._ring_area(geom["coordinates"][0]) < 0  # exterior clockwise
+    assert maps._ring_area(geom["coordinates"][1]) > 0  # hole counter-clockwise
+    assert sorted(map(tuple, geom["coordinates"][0])) == sorted(map(tuple, json.loads(ccw)["coordinates"][0]))

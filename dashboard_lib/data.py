@@ -88,3 +88,59 @@ def targets(version: WarehouseVersion) -> pd.DataFrame:
 
 def sectors(version: WarehouseVersion) -> pd.DataFrame:
     return query(version, "SELECT * FROM sectors ORDER BY sort_order")
+
+
+# ---------------------------------------------------------------- added for the analytical pages
+
+NATIONAL_CODE = "VN"
+HEADLINE_INDICATORS = ("services_growth", "services_share_grdp")
+
+
+def indicators(version: WarehouseVersion) -> pd.DataFrame:
+    return query(version, """
+        SELECT i.*, u.symbol_vi AS unit_symbol_vi, u.symbol_en AS unit_symbol_en,
+               u.label_vi AS unit_label_vi, u.label_en AS unit_label_en
+        FROM indicators i JOIN units u USING (unit_key) ORDER BY indicator_key""")
+
+
+def build_changes(version: WarehouseVersion) -> pd.DataFrame:
+    """What the last build changed, with labels where the target still exists (removed ones have none)."""
+    return query(version, """
+        SELECT c.target_id, c.change, c.detail, t.province_code, t.province_name_vi, t.province_name_en,
+               t.indicator_label_vi, t.indicator_label_en, t.document_number, t.kind, t.comparator,
+               t.value_low, t.value_high, t.unit_symbol_vi, t.unit_symbol_en, t.target_year, t.citation
+        FROM build_changes c LEFT JOIN v_targets t USING (target_id)
+        ORDER BY CASE c.change WHEN 'added' THEN 1 WHEN 'changed' THEN 2 ELSE 3 END, c.target_id""")
+
+
+def target(version: WarehouseVersion, target_id: str) -> pd.DataFrame:
+    """One value by id (empty frame when the id is unknown)."""
+    return query(version, "SELECT * FROM v_targets WHERE target_id = ?", (target_id,))
+
+
+def headline_targets(version: WarehouseVersion) -> pd.DataFrame:
+    """Services growth and share-of-GRDP values of every plan, national benchmarks included."""
+    return query(version, """
+        SELECT * FROM v_targets WHERE indicator IN ('services_growth', 'services_share_grdp') AND kind = 'target'
+        ORDER BY province_code, indicator, target_year, period_start""")
+
+
+def filter_targets(frame: pd.DataFrame, *, sectors=None, provinces=None, indicator=None, kinds=None,
+                   years=None, national: bool = False) -> pd.DataFrame:
+    """Rows of v_targets matching the page filters (pure pandas; None means 'no filter').
+
+    `provinces` holds provincial codes; `national=True` adds the national rows of the same selection."""
+    keep = pd.Series(True, index=frame.index)
+    if sectors is not None:
+        keep &= frame["sector"].isin(list(sectors))
+    if indicator is not None:
+        keep &= frame["indicator"] == indicator
+    if kinds is not None:
+        keep &= frame["kind"].isin(list(kinds))
+    if years is not None:
+        keep &= frame["target_year"].astype("Int64").isin([int(y) for y in years])
+    is_national = frame["province_code"] == NATIONAL_CODE
+    where = ~is_national if provinces is None else frame["province_code"].isin(list(provinces)) & ~is_national
+    if national:
+        where |= is_national
+    return frame[keep & where].reset_index(drop=True)

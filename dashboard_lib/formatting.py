@@ -49,3 +49,84 @@ def period_text(start: int | None, end: int | None) -> str:
     if start is None or end is None or (isinstance(start, float) and math.isnan(start)):
         return ""
     return f"{int(start)}–{int(end)}" if start != end else str(int(start))
+
+
+# ---------------------------------------------------------------- added for the analytical pages
+
+import re as _re
+import unicodedata as _unicodedata
+
+_SPACES = _re.compile(r"\s+")
+
+
+def is_approximate(comparator: str, value_low: float | None, citation: str | None) -> bool:
+    """Whether the plan hedges the value with 'khoảng' (about).
+
+    `comparator == 'about'` says so directly. A range or bound can be hedged too ('khoảng 36,5-37%',
+    'tối thiểu khoảng 10 ha'); the warehouse records those as 'range'/'at_least', so the verbatim clause
+    is read: 'khoảng' (optionally 'từ') immediately before the first number of the value.
+    """
+    if comparator == "about":
+        return True
+    if not isinstance(citation, str) or value_low is None or (isinstance(value_low, float) and math.isnan(value_low)):
+        return False
+    text = _SPACES.sub(" ", _unicodedata.normalize("NFC", citation)).lower()
+    spellings = {number(value_low, "vi"), number(value_low, "vi").replace(".", ""), f"{value_low:g}"}
+    for spelled in spellings:
+        if _re.search(r"khoảng (từ )?" + _re.escape(spelled) + r"(?![\d,])", text):
+            return True
+    return False
+
+
+def value_label(low: float, high: float, comparator: str, unit: str, lang: str, approximate: bool = False) -> str:
+    """`value_text` plus 'khoảng' where the plan hedges a range or bound: 'khoảng 36,5–37%', 'ít nhất khoảng 10 ha'."""
+    text = value_text(low, high, comparator, unit, lang)
+    if approximate and comparator != "about":
+        about = t("comparator.about.prefix", lang)
+        prefix = t(f"comparator.{comparator}.prefix", lang)
+        if prefix:
+            return f"{prefix} {about} {text[len(prefix):].strip()}"
+        return f"{about} {text}"
+    return text
+
+
+def year_text(target_year: int | float | None, period_start: int | float | None, period_end: int | float | None) -> str:
+    """The period of an average-growth target ('2021–2025'), else its target year ('2030')."""
+    period = period_text(period_start, period_end) if _present(period_start) and _present(period_end) else ""
+    if period:
+        return period
+    return str(int(target_year)) if _present(target_year) else ""
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    try:
+        return not (value != value)  # NaN, pd.NA
+    except (TypeError, ValueError):
+        return False
+
+
+def date_text(value: object, lang: str) -> str:
+    """A date as 15/08/2024 (vi) or 15 Aug 2024 (en)."""
+    if not _present(value):
+        return ""
+    import datetime as _dt
+    from babel.dates import format_date
+    if isinstance(value, str):
+        value = _dt.date.fromisoformat(value[:10])
+    elif hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime().date()
+    return format_date(value, format="dd/MM/yyyy" if lang == "vi" else "d MMM yyyy", locale=LOCALES[lang])
+
+
+def search_key(text: object, fold_diacritics: bool) -> str:
+    """Text prepared for searching: NFC, lower case, collapsed spaces; optionally without diacritics (đ → d)."""
+    if not isinstance(text, str):
+        return ""
+    text = _SPACES.sub(" ", _unicodedata.normalize("NFC", text)).strip().lower()
+    if fold_diacritics:
+        text = text.replace("đ", "d")
+        text = "".join(c for c in _unicodedata.normalize("NFD", text) if not _unicodedata.combining(c))
+        text = _unicodedata.normalize("NFC", text)
+    return text

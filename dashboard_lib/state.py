@@ -67,3 +67,65 @@ def set_url(name: str, value: str | Sequence[str] | None) -> None:
         st.query_params.pop(name, None)
     else:
         st.query_params[name] = value if isinstance(value, str) else ",".join(value)
+
+
+# ---------------------------------------------------------------- added for the analytical pages
+
+def seed(key: str, value: object) -> bool:
+    """Give a widget its value from the URL the first time it renders in this session.
+
+    Returns True when the URL was read (the page's first run), so link problems are reported once."""
+    if key in st.session_state:
+        return False
+    st.session_state[key] = value
+    return True
+
+
+def keep_valid(key: str, allowed: Sequence[str], default: object, multi: bool = False) -> None:
+    """Drop a widget's values that are no longer among its options (they depend on other filters)."""
+    if key not in st.session_state:
+        return
+    value = st.session_state[key]
+    if multi:
+        kept = [v for v in (value or []) if v in allowed]
+        if len(kept) != len(value or []):
+            st.session_state[key] = kept if kept else list(default)
+    elif value not in allowed:
+        st.session_state[key] = default
+
+
+def sync_url(name: str, value: str | Sequence[str] | None, default: str | Sequence[str] | None = None) -> None:
+    """Write a filter to the URL; a value equal to the default is left out, so links stay short."""
+    if default is not None and (value == default or (not isinstance(value, str) and value is not None
+                                                     and not isinstance(default, str)
+                                                     and list(value) == list(default))):
+        st.query_params.pop(name, None)
+        return
+    if value is not None and not isinstance(value, str) and len(value) == 0:
+        st.query_params[name] = ""  # an explicitly empty selection, kept so the link reproduces it
+        return
+    set_url(name, value)
+
+
+def url_flag(name: str, default: bool, problems: list[str]) -> bool:
+    """A yes/no option from the URL: 1/0 (also true/false, yes/no)."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    problems.append(name)
+    return default
+
+
+def url_text(name: str, problems: list[str], max_length: int = MAX_PARAM_LENGTH) -> str:
+    """Free text from the URL (a search), cut to a sane length."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return ""
+    if len(raw) > max_length:
+        problems.append(name)
+        return raw[:max_length]
+    return raw

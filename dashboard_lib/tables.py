@@ -49,3 +49,240 @@ def benchmarks_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.year", lang): targets["target_year"].astype(int).astype(str),
         t("col.citation", lang): targets["citation"],
     }).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- added for the analytical pages
+
+NATIONAL_CODE = "VN"
+
+
+def _unit(row, lang: str) -> str:
+    value = getattr(row, label_column("unit_symbol", lang))
+    return value if isinstance(value, str) else ""
+
+
+def _value(row, lang: str) -> str:
+    unit = _unit(row, lang)
+    approximate = formatting.is_approximate(row.comparator, row.value_low, row.citation)
+    return formatting.value_label(row.value_low, row.value_high, row.comparator, unit, lang, approximate)
+
+
+def relation(low: float, high: float, comparator: str, national_low: float, national_high: float) -> str:
+    """Where a provincial value sits against the national one: 'above', 'below' or 'overlap'.
+
+    A bound is open on one side: 'at least 8.7' is above 7–8, 'at most 3' is below 5."""
+    upper = float("inf") if comparator == "at_least" else high
+    lower = float("-inf") if comparator == "at_most" else low
+    if lower > national_high:
+        return "above"
+    if upper < national_low:
+        return "below"
+    return "overlap"
+
+
+def national_benchmark(row, national: pd.DataFrame):
+    """The national target a provincial value is read against: from the decision the plan implements,
+    for the same year if it sets one, else its nearest year (the later one on a tie); a plan whose decision
+    sets nothing for the indicator falls back to any national target of the same year."""
+    same = national[(national["indicator"] == row.indicator) & (national["kind"] == "target")]
+    if same.empty:
+        return None
+    implemented = same[same["document_id"] == row.document_implements]
+    if implemented.empty:
+        same_year = same[same["target_year"] == row.target_year]
+        return next(same_year.itertuples(index=False)) if not same_year.empty else None
+    distance = (implemented["target_year"].astype(int) - int(row.target_year)).abs()
+    ranked = implemented.assign(_distance=distance, _later=-implemented["target_year"].astype(int))
+    return next(ranked.sort_values(["_distance", "_later"], kind="stable").drop(columns=["_distance", "_later"])
+                .itertuples(index=False))
+
+
+def headline_rows(headline: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Provincial services-growth and share targets beside the national benchmark of the same year.
+
+    `headline` is `data.headline_targets` (national rows included). One row per provincial value,
+    provinces A–Z; this is what the overview cards show and what their CSV download holds."""
+    national = headline[headline["province_code"] == NATIONAL_CODE]
+    rows = []
+    for row in headline[headline["province_code"] != NATIONAL_CODE].itertuples(index=False):
+        bench = national_benchmark(row, national)
+        rows.append({
+            "target_id": row.target_id,
+            "province_code": row.province_code,
+            "province": getattr(row, label_column("province_name", lang)),
+            "document_number": row.document_number,
+            "indicator": row.indicator,
+            "indicator_label": getattr(row, label_column("indicator_label", lang)),
+            "value_low": float(row.value_low),
+            "value_high": float(row.value_high),
+            "comparator": row.comparator,
+            "value_text": _value(row, lang),
+            "period": formatting.year_text(row.target_year, row.period_start, row.period_end),
+            "target_year": int(row.target_year),
+            "national_document": bench.document_number if bench is not None else "",
+            "national_low": float(bench.value_low) if bench is not None else None,
+            "national_high": float(bench.value_high) if bench is not None else None,
+            "national_text": _value(bench, lang) if bench is not None else "",
+            "national_period": formatting.year_text(bench.target_year, bench.period_start, bench.period_end)
+            if bench is not None else "",
+            "relation": "" if bench is None else
+            relation(row.value_low, row.value_high, row.comparator, bench.value_low, bench.value_high)
+            if int(bench.target_year) == int(row.target_year) else "other_year",
+            "_sort": (formatting.search_key(getattr(row, label_column("province_name", lang)), True),
+                      row.indicator, int(row.target_year)),
+        })
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values("_sort", kind="stable").drop(columns="_sort").reset_index(drop=True)
+
+
+def headline_csv(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The overview cards as a table with translated headers (numbers kept as numbers)."""
+    return pd.DataFrame({
+        t("col.province", lang): rows["province"],
+        t("col.document", lang): rows["document_number"],
+        t("col.indicator", lang): rows["indicator_label"],
+        t("col.period", lang): rows["period"],
+        t("col.value", lang): rows["value_text"],
+        t("tables.col.low", lang): rows["value_low"],
+        t("tables.col.high", lang): rows["value_high"],
+        t("tables.col.national", lang): rows["national_text"],
+        t("tables.col.national_document", lang): rows["national_document"],
+        t("tables.col.national_low", lang): rows["national_low"],
+        t("tables.col.national_high", lang): rows["national_high"],
+        t("tables.col.relation", lang): [t(f"tables.relation.{r}", lang) if r else "" for r in rows["relation"]],
+        "target_id": rows["target_id"],
+    })
+
+
+def ranges_table(plot: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows of a range chart (`charts.target_ranges_data`) as a readable table, numbers per language.
+
+    The clause comes right after the value; the national column is left out when no row has one."""
+    frame = pd.DataFrame({
+        t("col.province", lang): plot["entity"],
+        t("col.period", lang): plot["period"],
+        t("col.value", lang): plot["value_text"],
+        t("tables.col.national_same_year", lang): [
+            f"{text} ({doc})" if text else "" for text, doc in zip(plot["benchmark_text"], plot["benchmark_document"])],
+        t("col.document", lang): plot["document_number"],
+        t("col.section", lang): plot["section"],
+        t("col.citation", lang): plot["citation"],
+        t("tables.col.low", lang): [formatting.number(v, lang) for v in plot["value_low"]],
+        t("tables.col.high", lang): [formatting.number(v, lang) for v in plot["value_high"]],
+        t("col.unit", lang): plot["unit"],
+        t("col.kind", lang): plot["kind_label"],
+        "ID": plot["target_id"],
+    }).reset_index(drop=True)
+    national = t("tables.col.national_same_year", lang)
+    if not (frame[national] != "").any():
+        frame = frame.drop(columns=national)
+    return frame
+
+
+def ranges_csv(plot: pd.DataFrame) -> pd.DataFrame:
+    """Exactly the data behind a range chart, machine-readable (raw numbers, stable column names)."""
+    return plot.drop(columns=[c for c in plot.columns if c.startswith("_")]).reset_index(drop=True)
+
+
+CHANGE_FIELDS = ("value_low", "value_high", "target_year", "citation")
+
+
+def change_detail(detail: str, lang: str) -> str:
+    """'value_low: 7.0 → 7.5; citation: … → …' with the field names translated."""
+    if not isinstance(detail, str) or not detail:
+        return ""
+    parts = []
+    for part in detail.split("; "):
+        name, _, rest = part.partition(": ")
+        if name in CHANGE_FIELDS:
+            parts.append(f"{t(f'tables.field.{name}', lang)}: {rest}")
+        else:
+            parts.append(part)
+    return "; ".join(parts)
+
+
+def changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    values = []
+    for row in changes.itertuples(index=False):
+        if pd.isna(row.value_low):
+            values.append("")
+        else:
+            values.append(_value(row, lang))
+    return pd.DataFrame({
+        t("tables.col.change", lang): [t(f"tables.change.{c}", lang) for c in changes["change"]],
+        "ID": changes["target_id"],
+        t("col.province", lang): changes[label_column("province_name", lang)].fillna(""),
+        t("col.indicator", lang): changes[label_column("indicator_label", lang)].fillna(""),
+        t("col.value", lang): values,
+        t("col.year", lang): [str(int(y)) if pd.notna(y) else "" for y in changes["target_year"]],
+        t("tables.col.detail", lang): [change_detail(d, lang) for d in changes["detail"]],
+    }).reset_index(drop=True)
+
+
+def documents_full_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Every plan, national decisions included, with its metadata."""
+    return pd.DataFrame({
+        t("col.province", lang): documents[label_column("province_name", lang)],
+        t("col.document", lang): documents["document_number"],
+        t("col.document_type", lang): documents["document_type_vi"] if lang == "vi"
+        else [t(f"plans.type.{k}", lang) for k in documents["document_type_key"]],
+        t("plans.col.title", lang): documents[label_column("title", lang)],
+        t("col.issue_date", lang): [formatting.date_text(d, lang) for d in documents["issue_date"]],
+        t("col.signer", lang): documents["signer"].fillna(""),
+        t("col.implements", lang): documents["implements_number"].fillna(""),
+        t("col.horizon", lang): [f"{int(a)}–{int(b)}" for a, b in zip(documents["horizon_start"], documents["horizon_end"])],
+        t("col.n_targets", lang): documents["n_targets"],
+        t("col.n_values", lang): documents["n_values"],
+    }).reset_index(drop=True)
+
+
+def verified_text(value: object, lang: str) -> str:
+    """Whether the citation was found verbatim in the plan's source text."""
+    if value is None or pd.isna(value):
+        return t("plans.verified.na", lang)
+    return t("plans.verified.yes" if bool(value) else "plans.verified.no", lang)
+
+
+def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") -> pd.DataFrame:
+    """Targets of one or more plans with their clause and a link that opens the Plans page on each one."""
+    verified = targets["citation_verified"]
+    return pd.DataFrame({
+        t("col.province", lang): targets[label_column("province_name", lang)],
+        t("col.document", lang): targets["document_number"],
+        t("col.indicator", lang): targets[label_column("indicator_label", lang)],
+        t("col.value", lang): [_value(r, lang) for r in targets.itertuples(index=False)],
+        t("col.period", lang): [formatting.year_text(r.target_year, r.period_start, r.period_end)
+                                for r in targets.itertuples(index=False)],
+        t("col.section", lang): targets["section"],
+        t("plans.col.link", lang): [f"{link_base}?target={i}&lang={lang}" for i in targets["target_id"]],
+        t("col.citation", lang): targets["citation"],
+        t("col.kind", lang): [t(f"kind.{k}", lang) for k in targets["kind"]],
+        t("col.sector", lang): targets[label_column("sector_label", lang)],
+        t("plans.col.verified", lang): [verified_text(v, lang) for v in verified.astype(object)],
+        "ID": targets["target_id"],
+    }).reset_index(drop=True)
+
+
+def indicator_catalogue(pool: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Indicators of a selection: how many provinces and values state each, widest first."""
+    name = label_column("province_name", lang)
+    grouped = pool.groupby("indicator", sort=False)
+    frame = pd.DataFrame({
+        "sector": grouped[label_column("sector_label", lang)].first(),
+        "label": grouped[label_column("indicator_label", lang)].first(),
+        "unit": grouped[label_column("unit_symbol", lang)].first().fillna(""),
+        "n_provinces": grouped["province_code"].nunique(),
+        "n_values": grouped.size(),
+        "provinces": grouped[name].agg(lambda s: ", ".join(sorted(set(s), key=lambda v: formatting.search_key(v, True)))),
+    }).reset_index()
+    frame = frame.sort_values(["n_provinces", "n_values"], ascending=False, kind="stable")
+    return pd.DataFrame({
+        t("col.sector", lang): frame["sector"],
+        t("col.indicator", lang): frame["label"],
+        t("col.unit", lang): frame["unit"],
+        t("tables.col.n_provinces", lang): frame["n_provinces"],
+        t("col.n_values", lang): frame["n_values"],
+        t("tables.col.provinces", lang): frame["provinces"],
+    }).reset_index(drop=True)

@@ -36,3 +36,15 @@ def source_line(document_numbers: list[str], built_on: str, lang: str) -> str:
 def notice_invalid_url(messages: list[str], lang: str) -> None:
     if messages:
         st.info(t("state.invalid_url", lang) + " " + "; ".join(messages))
+
+
+# ---------------------------------------------------------------- added for the analytical pages
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
+
+
+def escape_markdown(text: object) -> str:
+    """Text from the data shown inside st.markdown as plain text (no markup, no HTML, no LaTeX)."""
+    value = "" if text is None else str(text)
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in value)
+

@@ -1,0 +1,144 @@
+"""Mục tiêu theo lĩnh vực / Sector targets: one indicator at a time, compared across provinces.
+
+Filters (all in the URL): sector, province, indicator, kind, year, national; the chart/table tab is `view`.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard_lib import charts, data, formatting, state, tables, widgets
+from dashboard_lib.i18n import label_column, t
+
+lang = st.session_state["lang"]
+version = st.session_state["warehouse_version"]
+problems: list[str] = []
+KINDS = ("target", "baseline", "project_scale")
+VIEWS = ("chart", "table")
+DEFAULT_SECTORS = ["services"]
+DEFAULT_INDICATOR = "services_growth"
+
+st.title(t("nav.sector_targets", lang))
+st.caption(t("sector.intro", lang))
+
+targets = data.targets(version)
+sectors = data.sectors(version)
+info = data.build_info(version)
+built_on = formatting.date_text(info["built_at"][:10], lang)
+provincial = targets[targets["province_code"] != data.NATIONAL_CODE]
+names = dict(zip(provincial["province_code"], provincial[label_column("province_name", lang)]))
+sector_labels = dict(zip(sectors["sector_key"], sectors[label_column("label", lang)]))
+sector_options = [s for s in sectors["sector_key"] if s in set(provincial["sector"])]
+province_options = sorted(names, key=lambda code: formatting.search_key(names[code], True))
+
+# A fresh page (new link, or back from another page) reads its filters from the URL, once.
+fresh = "sector_sectors" not in st.session_state
+if fresh:
+    state.seed("sector_sectors", state.url_values("sector", sector_options, DEFAULT_SECTORS, problems))
+    state.seed("sector_provinces", state.url_values("province", province_options, province_options, problems))
+    state.seed("sector_kinds", state.url_values("kind", KINDS, list(KINDS), problems))
+    state.seed("sector_national", state.url_flag("national", True, problems))
+
+top = st.columns([1, 1])
+chosen_sectors = top[0].multiselect(t("sector.filter.sector", lang), sector_options, key="sector_sectors",
+                                    format_func=sector_labels.get, placeholder=t("sector.filter.placeholder", lang))
+chosen_provinces = top[1].multiselect(t("sector.filter.province", lang), province_options, key="sector_provinces",
+                                      format_func=names.get, placeholder=t("sector.filter.placeholder", lang))
+state.sync_url("sector", chosen_sectors, DEFAULT_SECTORS)
+state.sync_url("province", chosen_provinces, province_options)
+
+# Indicators of the chosen sectors that some chosen province states, most widely stated first.
+pool = provincial[provincial["sector"].isin(chosen_sectors) & provincial["province_code"].isin(chosen_provinces)]
+spread = pool.groupby("indicator")["province_code"].nunique()
+indicator_labels = dict(zip(targets["indicator"], targets[label_column("indicator_label", lang)]))
+indicator_options = sorted(spread.index, key=lambda k: (-spread[k], formatting.search_key(indicator_labels[k], True)))
+default_indicator = DEFAULT_INDICATOR if DEFAULT_INDICATOR in indicator_options else \
+    (indicator_options[0] if indicator_options else None)
+if fresh:
+    state.seed("sector_indicator", state.url_value("indicator", indicator_options, default_indicator, problems))
+state.keep_valid("sector_indicator", indicator_options, default_indicator)
+
+middle = st.columns([2, 1], vertical_alignment="bottom")
+indicator = middle[0].selectbox(
+    t("sector.filter.indicator", lang), indicator_options, key="sector_indicator",
+    format_func=lambda k: t("sector.indicator.option", lang, label=indicator_labels[k], n=int(spread[k])),
+    placeholder=t("sector.filter.none", lang))
+state.sync_url("indicator", indicator, DEFAULT_INDICATOR)  # explicit unless the page default
+
+national_rows = targets[(targets["province_code"] == data.NATIONAL_CODE) & (targets["indicator"] == indicator)]
+has_national = not national_rows.empty
+with middle[1]:
+    compare = st.toggle(t("sector.filter.national", lang), key="sector_national", disabled=not has_national,
+                        help=None if has_national else t("sector.no_national", lang))
+state.sync_url("national", "1" if compare else "0", "1")
+compare = compare and has_national
+
+bottom = st.columns([1, 1])
+chosen_kinds = bottom[0].pills(t("sector.filter.kind", lang), KINDS, selection_mode="multi", key="sector_kinds",
+                               format_func=lambda k: t(f"kind.{k}", lang))
+state.sync_url("kind", chosen_kinds, list(KINDS))
+
+base = data.filter_targets(targets, provinces=chosen_provinces, indicator=indicator, kinds=chosen_kinds,
+                           national=compare)
+year_options = [str(y) for y in sorted(base["target_year"].dropna().astype(int).unique())]
+if fresh:
+    state.seed("sector_years", state.url_values("year", year_options, year_options, problems))
+state.keep_valid("sector_years", year_options, year_options, multi=True)
+chosen_years = bottom[1].pills(t("sector.filter.year", lang), year_options, selection_mode="multi", key="sector_years")
+state.sync_url("year", chosen_years, year_options)
+view = state.url_value("view", VIEWS, "chart", problems if fresh else [])
+widgets.notice_invalid_url(problems, lang)
+
+# ---------------------------------------------------------------- what to draw, or why there is nothing
+selection = base[base["target_year"].astype(int).astype(str).isin(chosen_years)].reset_index(drop=True)
+message = None
+if not chosen_sectors:
+    message = t("sector.empty.sector", lang)
+elif not chosen_provinces:
+    message = t("sector.empty.province", lang)
+elif indicator is None:
+    message = t("sector.empty.indicator", lang)
+elif not chosen_kinds or not chosen_years or selection[selection["province_code"] != data.NATIONAL_CODE].empty:
+    message = t("sector.empty.rows", lang)
+
+if message:
+    st.info(message)
+else:
+    stating = provincial.loc[provincial["indicator"] == indicator, "province_code"].unique()
+    if len(stating) == 1:
+        st.info(t("sector.single", lang, province=names[stating[0]]))
+    shown = set(selection["province_code"])
+    missing = [names[c] for c in chosen_provinces if c not in shown]
+    if missing and len(stating) > 1:
+        st.caption(t("sector.missing", lang, provinces=", ".join(missing)))
+    if not has_national:
+        st.caption(t("sector.no_national", lang))
+
+    labels = {"chart": t("sector.tab.chart", lang), "table": t("sector.tab.table", lang)}
+    tab_key = f"sector_view_{lang}"
+
+    def _remember_view() -> None:
+        chosen = {label: key for key, label in labels.items()}.get(st.session_state.get(tab_key), "chart")
+        state.sync_url("view", chosen, "chart")
+
+    chart_tab, table_tab = st.tabs([labels["chart"], labels["table"]], default=labels[view], key=tab_key,
+                                   on_change=_remember_view)
+    plot = charts.target_ranges_data(selection, lang, benchmarks=compare)
+    stem = f"dich-vu-2030-{indicator}"
+    with chart_tab:
+        figure = charts.target_ranges(selection, lang, built_on=built_on, benchmarks=compare)
+        st.plotly_chart(figure, key="sector_chart", config={"displaylogo": False})
+        widgets.csv_download(tables.ranges_csv(plot), stem, lang, key="sector_chart_csv")
+        st.caption(t("sector.hover_hint", lang))
+    with table_tab:
+        table = tables.ranges_table(plot, lang)
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={t("col.citation", lang): st.column_config.TextColumn(width="large")})
+        st.caption(charts.source_text([*plot["document_number"], *plot.loc[plot["benchmark_document"] != "",
+                                                                           "benchmark_document"]], built_on, lang))
+        widgets.csv_download(table, f"{stem}-table", lang, key="sector_table_csv")
+
+# ---------------------------------------------------------------- what else the chosen sectors hold
+if chosen_sectors and chosen_provinces and not pool.empty:
+    with st.expander(t("sector.catalogue", lang)):
+        catalogue = tables.indicator_catalogue(pool, lang)
+        st.dataframe(catalogue, hide_index=True, width="stretch")

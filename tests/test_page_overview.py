@@ -1,0 +1,256 @@
+"""Overview (home) page: headline cards beside the national benchmark, the comparison chart, what
+changed since the last data build, and the sections it had before (plans, counts, national benchmarks).
+
+Expected values come from the curated CSV files, not typed in."""
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_lib import formatting, tables, widgets
+from dashboard_lib.i18n import t
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+HEADLINE = ("services_growth", "services_share_grdp")
+
+
+def curated_targets(data_dir: Path = DATA) -> pd.DataFrame:
+    frames = [pd.read_csv(path, dtype={"province_code": str}) for path in sorted((data_dir / "targets").glob("*.csv"))]
+    return pd.concat(frames, ignore_index=True)
+
+
+def reference(name: str, key: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv", dtype={key: str}).set_index(key)
+
+
+def headline_rows(indicator: str) -> pd.DataFrame:
+    frame = curated_targets()
+    return frame[(frame["indicator_key"] == indicator) & (frame["kind"] == "target")]
+
+
+def value_pairs(rows: pd.DataFrame) -> Counter:
+    return Counter((float(r.value_low), float(r.value_high)) for r in rows.itertuples())
+
+
+def plotted_pairs(fig: dict) -> Counter:
+    pairs = Counter()
+    for trace in fig["data"]:
+        if trace.get("legendgroup") == "benchmark":
+            continue
+        xs = [x for x in trace["x"] if x is not None]
+        pairs[(float(min(xs)), float(max(xs)))] += 1
+    return pairs
+
+
+def open_home(lang: str = "vi", **params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def figure(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def plain(text: str) -> str:
+    """Markdown-escaped page text back to plain text."""
+    return text.replace("\\", "")
+
+
+# ---------------------------------------------------------------- default view
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_default_view_renders_cards_chart_and_previous_sections(app_env, lang):
+    at = open_home(lang)
+    page = plain(texts(at))
+    # Headline cards: every province with a services target, each value as the plan states it.
+    provinces = reference("provinces", "province_code")
+    units = reference("units", "unit_key")
+    for indicator in HEADLINE:
+        for row in headline_rows(indicator).itertuples():
+            if row.province_code == "VN":
+                continue
+            assert provinces.loc[row.province_code, f"name_{lang}"] in page
+            unit = units.loc[row.unit_key, f"symbol_{lang}"]
+            approximate = formatting.is_approximate(row.comparator, row.value_low, row.citation)
+            assert formatting.value_label(row.value_low, row.value_high, row.comparator, unit, lang, approximate) in page
+    # The chart compares provinces with the national targets of services growth by default.
+    fig = figure(at)
+    label = reference("indicators", "indicator_key").loc["services_growth", f"label_{lang}"]
+    assert label in fig["layout"]["title"]["text"]
+    assert plotted_pairs(fig) == value_pairs(headline_rows("services_growth"))
+    assert any(trace.get("legendgroup") == "benchmark" for trace in fig["data"])
+    # What it showed before is still there: plans loaded, counts, national benchmarks.
+    documents = pd.read_csv(DATA / "documents.csv")
+    frames = [d.value for d in at.dataframe]
+    assert any(len(f) == int((documents["scope"] == "provincial").sum())
+               and t("col.document", lang) in f.columns for f in frames)
+    national = curated_targets()
+    assert any(len(f) == int((national["province_code"] == "VN").sum()) for f in frames)
+
+
+def test_cards_compare_with_the_decision_each_plan_implements(app_env):
+    at = open_home("vi")
+    page = plain(texts(at))
+    documents = pd.read_csv(DATA / "documents.csv").set_index("document_id")
+    for document_id, plan in documents[documents["scope"] == "provincial"].iterrows():
+        implemented = documents.loc[plan["implements"], "document_number"]
+        assert t("overview.card.plan", "vi", document=plan["document_number"], implements=implemented) in page
+
+
+def test_cards_show_the_benchmark_of_the_implemented_decision(app_env):
+    """Each value is read against the decision its plan implements: same year, else its nearest year."""
+    lang = "en"
+    at = open_home(lang)
+    page = plain(texts(at))
+    docs = pd.read_csv(DATA / "documents.csv").set_index("document_id")
+    units = reference("units", "unit_key")
+    frame = curated_targets()
+    for indicator in HEADLINE:
+        rows = headline_rows(indicator)
+        for row in rows[rows["province_code"] != "VN"].itertuples():
+            national = rows[rows["document_id"] == docs.loc[row.document_id, "implements"]].copy()
+            assert not national.empty
+            national["distance"] = (national["target_year"] - row.target_year).abs()
+            bench = national.sort_values(["distance", "target_year"], ascending=[True, False]).iloc[0]
+            unit = units.loc[bench["unit_key"], f"symbol_{lang}"]
+            text = formatting.value_label(bench["value_low"], bench["value_high"], bench["comparator"], unit, lang,
+                                          formatting.is_approximate(bench["comparator"], bench["value_low"],
+                                                                    bench["citation"]))
+            if bench["target_year"] == row.target_year:
+                relation = tables.relation(row.value_low, row.value_high, row.comparator,
+                                           bench["value_low"], bench["value_high"])
+            else:
+                relation = "other_year"
+            period = formatting.year_text(bench["target_year"], bench["period_start"], bench["period_end"])
+            expected = t("overview.card.national", lang, value=text, period=period,
+                         document=docs.loc[bench["document_id"], "document_number"],
+                         relation=t(f"tables.relation.{relation}", lang))
+            assert expected in page, expected
+
+
+# ---------------------------------------------------------------- the chart's indicator, URL state
+
+def test_switching_indicator_redraws_the_chart_and_updates_the_url(app_env):
+    at = open_home("vi")
+    at.button_group(key="overview_indicator").set_value("services_share_grdp").run()
+    assert not at.exception
+    fig = figure(at)
+    assert plotted_pairs(fig) == value_pairs(headline_rows("services_share_grdp"))
+    assert at.query_params["indicator"] == "services_share_grdp"
+
+
+def test_url_restores_the_indicator(app_env):
+    at = open_home("en", indicator="services_share_grdp")
+    assert at.button_group(key="overview_indicator").value == "services_share_grdp"
+    assert plotted_pairs(figure(at)) == value_pairs(headline_rows("services_share_grdp"))
+
+
+def test_invalid_url_indicator_falls_back_with_a_notice(app_env):
+    at = open_home("vi", indicator="gdp_of_mars")
+    assert any(t("state.invalid_url", "vi") in info.value and "indicator" in info.value for info in at.info)
+    assert plotted_pairs(figure(at)) == value_pairs(headline_rows("services_growth"))
+
+
+# ---------------------------------------------------------------- what changed since the last build
+
+def test_first_build_says_there_is_nothing_to_compare(app_env):
+    at = open_home("vi")
+    assert any(t("overview.changes.first", "vi", built_at="")[:30] in info.value for info in at.info)
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("warehouse*", "cache", ".*"))
+    return target
+
+
+def _build(data_dir: Path, warehouse: Path) -> None:
+    from etl.warehouse import build
+    result = build(data_dir=data_dir, warehouse=warehouse, with_maps=False, progress=lambda message: None)
+    assert result.ok, "\n".join(map(str, result.errors))
+
+
+@pytest.fixture
+def rebuilt(tmp_path, monkeypatch):
+    """A warehouse built twice from a private copy of the data; the test edits the copy in between."""
+    data_dir = _copy_data(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    _build(data_dir, warehouse)
+    monkeypatch.setenv("DV2030_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(warehouse))
+    return data_dir, warehouse
+
+
+def test_rebuild_without_changes_says_nothing_changed(rebuilt):
+    data_dir, warehouse = rebuilt
+    _build(data_dir, warehouse)
+    at = open_home("en")
+    assert any(info_text.startswith(t("overview.changes.none", "en", built_at="")[:20])
+               for info_text in [s.value for s in at.success])
+
+
+def test_rebuild_lists_changed_added_and_removed_values(rebuilt):
+    data_dir, warehouse = rebuilt
+    files = sorted((data_dir / "targets").glob("*.csv"))
+    first = pd.read_csv(files[0], dtype=str, keep_default_na=False)
+    changed_id = first.loc[0, "target_id"]
+    new_high = str(float(first.loc[0, "value_high"]) + 0.5)
+    first.loc[0, "value_high"] = new_high
+    removed_id = first.iloc[-1]["target_id"]
+    first = first.iloc[:-1]
+    first.to_csv(files[0], index=False)
+    _build(data_dir, warehouse)
+
+    at = open_home("vi")
+    frames = [d.value for d in at.dataframe if "ID" in d.value.columns
+              and t("tables.col.change", "vi") in d.value.columns]
+    assert frames, "no table of changes"
+    changes = frames[0].set_index("ID")
+    assert changes.loc[changed_id, t("tables.col.change", "vi")] == t("tables.change.changed", "vi")
+    assert new_high in changes.loc[changed_id, t("tables.col.detail", "vi")]
+    assert t("tables.field.value_high", "vi") in changes.loc[changed_id, t("tables.col.detail", "vi")]
+    assert changes.loc[removed_id, t("tables.col.change", "vi")] == t("tables.change.removed", "vi")
+    assert len(changes) == 2
+
+
+# ---------------------------------------------------------------- pure helpers
+
+@pytest.mark.parametrize("low, high, comparator, national, expected", [
+    (8.7, 8.7, "at_least", (7, 8), "above"),
+    (7, 7.5, "range", (7, 7.5), "overlap"),
+    (29, 30, "range", (43, 44), "below"),
+    (3, 3, "at_most", (2, 5), "overlap"),
+    (3, 3, "at_most", (5, 6), "below"),
+    (42.28, 42.28, "about", (41.5, 42), "above"),
+])
+def test_relation_to_the_national_target(low, high, comparator, national, expected):
+    assert tables.relation(low, high, comparator, *national) == expected
+
+
+def test_change_detail_translates_field_names():
+    detail = "value_high: 7.5 → 8.0; citation: a → b"
+    assert tables.change_detail(detail, "vi") == f"{t('tables.field.value_high', 'vi')}: 7.5 → 8.0; " \
+                                                 f"{t('tables.field.citation', 'vi')}: a → b"
+
+
+def test_csv_download_is_utf8_with_bom_and_keeps_vietnamese_text():
+    frame = pd.DataFrame({"Tỉnh": ["Hậu Giang"], "Giá trị": [8.7]})
+    payload = widgets.csv_bytes(frame)
+    assert payload.startswith(b"\xef\xbb\xbf")
+    assert "Hậu Giang" in payload.decode("utf-8-sig")

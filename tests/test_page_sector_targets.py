@@ -1,0 +1,325 @@
+"""Sector targets page (AppTest) and the pure helpers behind its chart and table.
+
+Expected values are computed from the curated CSV files (data/targets/*.csv and the reference tables),
+never typed in, so the tests follow the data when plans are added or corrected."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from babel.numbers import format_decimal
+from streamlit.testing.v1 import AppTest
+
+from dashboard_lib import charts, formatting, tables
+from dashboard_lib.i18n import t
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+PAGE = "pages/sector_targets.py"
+LOCALE = {"vi": "vi_VN", "en": "en_US"}
+
+
+# ---------------------------------------------------------------- expected values from the curated files
+
+def curated_targets() -> pd.DataFrame:
+    frames = [pd.read_csv(path, dtype={"province_code": str}) for path in sorted((DATA / "targets").glob("*.csv"))]
+    return pd.concat(frames, ignore_index=True)
+
+
+def reference(name: str, key: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv", dtype={key: str}).set_index(key)
+
+
+def expected_rows(indicator: str, provinces=None, national: bool = True, kinds=None, years=None) -> pd.DataFrame:
+    frame = curated_targets()
+    rows = frame[frame["indicator_key"] == indicator]
+    provincial = rows[rows["province_code"] != "VN"]
+    if provinces is not None:
+        provincial = provincial[provincial["province_code"].isin(provinces)]
+    chosen = pd.concat([rows[rows["province_code"] == "VN"], provincial]) if national else provincial
+    if kinds is not None:
+        chosen = chosen[chosen["kind"].isin(kinds)]
+    if years is not None:
+        chosen = chosen[chosen["target_year"].isin(years)]
+    return chosen
+
+
+def value_pairs(rows: pd.DataFrame) -> Counter:
+    return Counter((float(r.value_low), float(r.value_high)) for r in rows.itertuples())
+
+
+# ---------------------------------------------------------------- running the page
+
+def open_page(lang: str = "vi", **params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    for name in [n for n in at.query_params if n != "lang"]:
+        del at.query_params[name]  # the home page's own parameters must not leak into this page
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def figure(at: AppTest) -> dict:
+    charts_ = at.get("plotly_chart")
+    assert charts_, "no chart on the page"
+    return json.loads(charts_[0].proto.spec)
+
+
+def plotted_pairs(fig: dict) -> Counter:
+    """(low, high) of every value drawn (benchmark bands left out)."""
+    pairs = Counter()
+    for trace in fig["data"]:
+        if trace.get("legendgroup") == "benchmark":
+            continue
+        xs = [x for x in trace["x"] if x is not None]
+        pairs[(float(min(xs)), float(max(xs)))] += 1
+    return pairs
+
+
+def table(at: AppTest) -> pd.DataFrame:
+    return at.dataframe[0].value
+
+
+def infos(at: AppTest) -> list[str]:
+    return [element.value for element in at.info]
+
+
+# ---------------------------------------------------------------- default view
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_default_view_draws_services_growth_with_national_benchmark(app_env, lang):
+    at = open_page(lang)
+    indicators = reference("indicators", "indicator_key")
+    fig = figure(at)
+    assert indicators.loc["services_growth", f"label_{lang}"] in fig["layout"]["title"]["text"]
+    unit = reference("units", "unit_key").loc["pct_per_year", f"symbol_{lang}"]
+    assert unit in fig["layout"]["title"]["subtitle"]["text"]
+    assert plotted_pairs(fig) == value_pairs(expected_rows("services_growth"))
+    # The source line names every plan drawn.
+    documents = reference("documents", "document_id")
+    source = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    for document_id in expected_rows("services_growth")["document_id"].unique():
+        assert documents.loc[document_id, "document_number"] in source
+    assert fig["layout"]["separators"] == formatting.plotly_separators(lang)
+    # The table tab holds the same rows.
+    assert sorted(table(at)["ID"]) == sorted(expected_rows("services_growth")["target_id"])
+
+
+def test_default_view_in_english_has_no_vietnamese_labels(app_env):
+    at = open_page("en")
+    assert at.title[0].value == t("nav.sector_targets", "en")
+    assert at.multiselect[0].label == t("sector.filter.sector", "en")
+
+
+# ---------------------------------------------------------------- filters
+
+def test_changing_filters_updates_chart_table_and_url(app_env):
+    at = open_page("vi")
+    at.multiselect(key="sector_sectors").set_value(["tourism"]).run()
+    at.selectbox(key="sector_indicator").set_value("tourism_international_visitors").run()
+    at.multiselect(key="sector_provinces").set_value(["31"]).run()
+    assert not at.exception
+    expected = expected_rows("tourism_international_visitors", provinces=["31"], national=False)
+    assert len(expected) > 0
+    assert plotted_pairs(figure(at)) == value_pairs(expected)
+    shown = table(at)
+    assert sorted(shown["ID"]) == sorted(expected["target_id"])
+    # Vietnamese number formatting in the table (decimal comma, thousands dot).
+    low_column = t("tables.col.low", "vi")
+    assert sorted(shown[low_column]) == sorted(format_decimal(v, format="#,##0.##", locale="vi_VN")
+                                               for v in expected["value_low"])
+    assert at.query_params["sector"] == "tourism"
+    assert at.query_params["indicator"] == "tourism_international_visitors"
+    assert at.query_params["province"] == "31"
+
+
+def test_year_and_kind_filters(app_env):
+    at = open_page("vi")
+    years = sorted(expected_rows("services_growth")["target_year"].unique())
+    keep = [str(years[-1])]
+    at.button_group(key="sector_years").set_value(keep).run()
+    expected = expected_rows("services_growth", years=[int(keep[0])])
+    assert plotted_pairs(figure(at)) == value_pairs(expected)
+    assert at.query_params["year"] == keep[0]
+    at.button_group(key="sector_kinds").set_value(["baseline"]).run()
+    baselines = expected_rows("services_growth", kinds=["baseline"], years=[int(keep[0])])
+    if baselines.empty:
+        assert t("sector.empty.rows", "vi") in infos(at)
+        assert not at.get("plotly_chart")
+
+
+def test_national_comparison_can_be_switched_off(app_env):
+    at = open_page("vi")
+    at.toggle(key="sector_national").set_value(False).run()
+    fig = figure(at)
+    assert plotted_pairs(fig) == value_pairs(expected_rows("services_growth", national=False))
+    assert not any(trace.get("legendgroup") == "benchmark" for trace in fig["data"])
+    assert at.query_params["national"] == "0"
+
+
+def test_english_table_uses_english_number_format(app_env):
+    at = open_page("en", sector="tourism", indicator="tourism_international_visitors")
+    expected = expected_rows("tourism_international_visitors", national=False)
+    shown = table(at)
+    assert sorted(shown[t("tables.col.low", "en")]) == sorted(
+        format_decimal(v, format="#,##0.##", locale="en_US") for v in expected["value_low"])
+
+
+# ---------------------------------------------------------------- URL state
+
+def test_url_parameters_restore_the_filters(app_env):
+    at = open_page("en", sector="tourism,health", province="31,60", indicator="tourism_revenue", year="2025")
+    assert at.multiselect(key="sector_sectors").value == ["tourism", "health"]
+    assert at.multiselect(key="sector_provinces").value == ["31", "60"]
+    assert at.selectbox(key="sector_indicator").value == "tourism_revenue"
+    assert at.button_group(key="sector_years").value == ["2025"]
+    expected = expected_rows("tourism_revenue", provinces=["31", "60"], national=False, years=[2025])
+    assert plotted_pairs(figure(at)) == value_pairs(expected)
+    assert not infos(at) or t("state.invalid_url", "en") not in " ".join(infos(at))
+
+
+def test_table_view_from_url(app_env):
+    at = open_page("vi", view="table")
+    assert not at.exception
+    assert at.tabs[1].label == t("sector.tab.table", "vi")
+
+
+def test_invalid_url_parameters_fall_back_with_a_notice(app_env):
+    at = open_page("vi", sector="nonsense", indicator="<script>", kind="zzz", year="1800", national="maybe",
+                   view="pie")
+    notice = " ".join(infos(at))
+    assert t("state.invalid_url", "vi") in notice
+    for name in ("sector", "indicator", "kind", "national", "view"):
+        assert name in notice
+    assert at.multiselect(key="sector_sectors").value == ["services"]
+    assert at.selectbox(key="sector_indicator").value == "services_growth"
+    assert plotted_pairs(figure(at)) == value_pairs(expected_rows("services_growth"))
+
+
+# ---------------------------------------------------------------- empty and single-province selections
+
+def test_empty_sector_selection_says_so(app_env):
+    at = open_page("vi")
+    at.multiselect(key="sector_sectors").set_value([]).run()
+    assert t("sector.empty.sector", "vi") in infos(at)
+    assert not at.get("plotly_chart")
+
+
+def test_empty_province_selection_says_so(app_env):
+    at = open_page("en", province="")
+    assert t("sector.empty.province", "en") in infos(at)
+    assert not at.get("plotly_chart")
+
+
+def test_single_province_indicator_says_so(app_env):
+    frame = curated_targets()
+    provincial = frame[frame["province_code"] != "VN"]
+    spread = provincial.groupby("indicator_key")["province_code"].nunique()
+    indicator = sorted(spread[spread == 1].index)[0]
+    row = provincial[provincial["indicator_key"] == indicator].iloc[0]
+    name = reference("provinces", "province_code").loc[row["province_code"], "name_vi"]
+    at = open_page("vi", sector=row["sector_key"], indicator=indicator)
+    assert t("sector.single", "vi", province=name) in infos(at)
+    assert plotted_pairs(figure(at)) == value_pairs(expected_rows(indicator, national=False))
+
+
+# ---------------------------------------------------------------- pure helpers
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    base = {"target_id": "X-1", "province_code": "60", "province_name_vi": "Bình Thuận", "province_name_en": "Binh Thuan",
+            "indicator": "services_growth", "indicator_label_vi": "Tăng trưởng", "indicator_label_en": "Growth",
+            "kind": "target", "comparator": "range", "value_low": 7.0, "value_high": 7.5, "unit": "pct_per_year",
+            "unit_symbol_vi": "%/năm", "unit_symbol_en": "%/year", "target_year": 2025, "period_start": 2021,
+            "period_end": 2025, "document_id": "BTN", "document_number": "969/KH-UBND", "document_implements": "TTG-283",
+            "section": "I", "citation": "đạt 7-7,5%"}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def test_chart_refuses_two_units_on_one_axis():
+    frame = _frame([{}, {"target_id": "X-2", "indicator": "tourism_revenue", "unit": "billion_vnd"}])
+    with pytest.raises(ValueError):
+        charts.target_ranges(frame, "vi")
+
+
+def test_chart_encodes_ranges_bounds_and_approximations_without_colour():
+    frame = _frame([
+        {"target_id": "A", "comparator": "range", "value_low": 7, "value_high": 7.5, "citation": "đạt 7-7,5%"},
+        {"target_id": "B", "comparator": "range", "value_low": 7, "value_high": 8, "citation": "khoảng 7 - 8%",
+         "province_code": "51", "province_name_vi": "Quảng Ngãi", "province_name_en": "Quang Ngai"},
+        {"target_id": "C", "comparator": "at_least", "value_low": 8.7, "value_high": 8.7, "citation": "từ 8,7%",
+         "province_code": "93", "province_name_vi": "Hậu Giang", "province_name_en": "Hau Giang"},
+        {"target_id": "D", "comparator": "about", "value_low": 9, "value_high": 9, "citation": "khoảng 9%",
+         "province_code": "38", "province_name_vi": "Thanh Hóa", "province_name_en": "Thanh Hoa"},
+        {"target_id": "E", "comparator": "exact", "value_low": 8.9, "value_high": 8.9, "citation": "8,9%",
+         "province_code": "31", "province_name_vi": "Hải Phòng", "province_name_en": "Haiphong"},
+    ])
+    fig = charts.target_ranges(frame, "en", built_on="1 Jan 2026")
+    by_group = {trace.legendgroup: trace for trace in fig.data}
+    assert by_group["range"].line.dash == "solid" and list(by_group["range"].x) == [7, 7.5]
+    assert by_group["range_about"].line.dash == "dot"
+    assert by_group["at_least"].marker.symbol == "triangle-right-open"
+    assert by_group["about"].marker.symbol == "diamond"
+    assert by_group["exact"].marker.symbol == "circle"
+    assert fig.layout.separators == ".,"
+    assert "1 Jan 2026" in fig.layout.annotations[-1].text or any("1 Jan 2026" in a.text for a in fig.layout.annotations)
+
+
+def test_chart_data_pairs_each_row_with_the_national_target_of_the_same_year():
+    frame = _frame([
+        {},
+        {"target_id": "N1", "province_code": "VN", "document_id": "TTG-283", "document_number": "283/QĐ-TTg",
+         "value_low": 7, "value_high": 7.5, "citation": "giai đoạn 2021 - 2025 đạt 7 - 7,5%/năm"},
+        {"target_id": "N2", "province_code": "VN", "document_id": "TTG-531", "document_number": "531/QĐ-TTg",
+         "value_low": 7, "value_high": 8, "target_year": 2030, "period_end": 2030},
+    ])
+    data = charts.target_ranges_data(frame, "vi")
+    assert list(data["province_code"]) == ["VN", "VN", "60"]  # national group first
+    provincial = data[data["province_code"] == "60"].iloc[0]
+    assert (provincial["benchmark_low"], provincial["benchmark_high"]) == (7, 7.5)
+    assert provincial["benchmark_document"] == "283/QĐ-TTg"
+    assert provincial["value_text"] == "7–7,5%/năm"
+
+
+def test_empty_chart_says_so_instead_of_an_empty_axis():
+    fig = charts.target_ranges(_frame([]).iloc[0:0], "vi")
+    assert fig.layout.xaxis.visible is False
+    assert fig.layout.annotations[0].text == t("charts.empty", "vi")
+
+
+@pytest.mark.parametrize("comparator, low, citation, expected", [
+    ("about", 50, "chiếm khoảng 50% GDP", True),
+    ("range", 36.5, "Tỷ trọng khu vực dịch vụ trong GRDP khoảng 36,5-37% vào năm 2025.", True),
+    ("range", 7, "đạt khoảng 7 - 8%, cao hơn", True),
+    ("range", 7, "Giai đoạn 2021 - 2025, tốc độ tăng trưởng khu vực dịch vụ đạt 7-7,5%.", False),
+    ("at_least", 10, "quy mô tối thiểu khoảng 10 ha", True),
+    ("exact", 23300, "khoảng 971,8 ngàn lượt khách; tổng thu đạt 23.300 tỷ đồng", False),
+    ("at_least", 85, "cho khoảng 10.000 người, ít nhất 85% người có việc làm", False),
+])
+def test_is_approximate_reads_khoang_before_the_value(comparator, low, citation, expected):
+    assert formatting.is_approximate(comparator, low, citation) is expected
+
+
+@pytest.mark.parametrize("lang, expected", [("vi", "khoảng 36,5–37%"), ("en", "about 36.5–37%")])
+def test_value_label_marks_hedged_ranges(lang, expected):
+    assert formatting.value_label(36.5, 37, "range", "%", lang, approximate=True) == expected
+
+
+def test_value_label_for_hedged_bound():
+    assert formatting.value_label(10, 10, "at_least", "ha", "vi", approximate=True) == "ít nhất khoảng 10 ha"
+
+
+def test_ranges_table_formats_numbers_per_language():
+    frame = _frame([{"comparator": "about", "value_low": 1248000, "value_high": 1248000, "unit_symbol_vi": "lượt khách",
+                     "unit_symbol_en": "visitors", "citation": "khoảng 1.248.000 lượt"}])
+    vi = tables.ranges_table(charts.target_ranges_data(frame, "vi"), "vi")
+    en = tables.ranges_table(charts.target_ranges_data(frame, "en"), "en")
+    assert vi[t("tables.col.low", "vi")].iloc[0] == "1.248.000"
+    assert en[t("tables.col.low", "en")].iloc[0] == "1,248,000"
+    assert vi[t("col.value", "vi")].iloc[0] == "khoảng 1.248.000 lượt khách"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import maps, state, widgets
+from dashboard_lib import maps, page, state, widgets
 from dashboard_lib.i18n import t
 
-lang = st.session_state["lang"]
-version = st.session_state["warehouse_version"]
+lang, version = page.context()
 
 st.title(t("map.title", lang))
 st.caption(t("map.intro", lang))

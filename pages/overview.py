@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import charts, data, formatting, state, tables, widgets
+from dashboard_lib import charts, data, formatting, page, state, tables, widgets
 from dashboard_lib.i18n import t
 from dashboard_lib.widgets import escape_markdown as md
 
-lang = st.session_state["lang"]
-version = st.session_state["warehouse_version"]
+lang, version = page.context()
 problems: list[str] = []
 
 st.title(t("app.title", lang))

@@ -9,13 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard_lib import formatting, state, tables, widgets
+from dashboard_lib import formatting, page, state, tables, widgets
 from dashboard_lib import data
 from dashboard_lib.i18n import label_column, t
 from dashboard_lib.widgets import escape_markdown as md
 
-lang = st.session_state["lang"]
-version = st.session_state["warehouse_version"]
+lang, version = page.context()
 problems: list[str] = []
 ALL = "all"
 

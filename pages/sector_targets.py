@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import charts, data, formatting, state, tables, widgets
+from dashboard_lib import charts, data, formatting, page, state, tables, widgets
 from dashboard_lib.i18n import label_column, t
 
-lang = st.session_state["lang"]
-version = st.session_state["warehouse_version"]
+lang, version = page.context()
 problems: list[str] = []
 KINDS = ("target", "baseline", "project_scale")
 VIEWS = ("chart", "table")

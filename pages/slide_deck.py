@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import export, export_ui
+from dashboard_lib import export, export_ui, page
 from dashboard_lib.i18n import t
 
-lang = st.session_state["lang"]
+lang, _version = page.context()
 
 st.title(t("deck.title", lang))
 st.markdown(t("deck.intro", lang))

@@ -5,12 +5,11 @@ import functools
 
 import streamlit as st
 
-from dashboard_lib import data, state, widgets
+from dashboard_lib import data, page, state, widgets
 from dashboard_lib import tasks as lib
 from dashboard_lib.i18n import t
 
-lang = st.session_state["lang"]
-version = st.session_state["warehouse_version"]
+lang, version = page.context()
 
 st.title(t("tasks.title", lang))
 st.markdown(t("tasks.intro", lang))

@@ -1,6 +1,7 @@
 """Shared fixtures: a warehouse built from the repository's data, the app served on 127.0.0.1, a browser."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -58,16 +59,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(warehouse):
-    """The dashboard served on 127.0.0.1 by a real Streamlit process, for browser tests."""
+@contextlib.contextmanager
+def serve_app(warehouse: Path, **extra_env: str):
+    """The dashboard served on 127.0.0.1 by a real Streamlit process; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "DV2030_WAREHOUSE": str(warehouse)}
+    env = {**os.environ, "DV2030_WAREHOUSE": str(warehouse), **extra_env}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -80,9 +80,18 @@ def app_url(warehouse):
     else:
         process.kill()
         raise RuntimeError("Streamlit did not start within 60 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(warehouse):
+    """The dashboard served for browser tests (shared by the session)."""
+    with serve_app(warehouse) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1145 @@
+"""Lộ trình đến 2030 / Trajectories to 2030: the path each plan implies, year by year (pure functions).
+
+No Streamlit here: the page reads the rows with `TARGETS_SQL` through the cached `data.query` and hands
+them to the functions below.
+
+Method (also explained on the page):
+- average growth rates (measure growth_rate, unit %/year) for a period a–b compound into an index whose
+  base year a−1 is 100: I(t) = I(a−1) · (1 + g)^(t − a + 1). Consecutive periods chain, so a plan with
+  different rates for 2021–2025 and 2026–2030 changes slope in 2025. A range of rates gives a band
+  (low rates → lower edge, high rates → upper edge).
+- shares (measure share, %) move in a straight line, in percentage points, between two years with values.
+- levels (measure level or ratio) move geometrically (a constant growth rate) between two years with values.
+- a plan that stops before 2030 can be extended as a projection (same pace as its last period) — drawn
+  dotted and labelled as a projection, never as a target.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+from babel.numbers import format_decimal
+
+from . import formatting
+from .i18n import t
+
+HORIZON = 2030
+FIRST_YEAR = 2021            # growth periods must start in or after this year (2016–2020 and 2020 are history)
+PATH_MEASURES = ("growth_rate", "share", "level", "ratio")
+# share-of-GRDP indicator -> growth indicator of the same sector: together they imply the economy's growth
+SHARE_GROWTH_PAIRS = {"services_share_grdp": "services_growth",
+                      "logistics_share_grdp": "logistics_services_growth"}
+ECONOMY_GROWTH = "grdp_growth"
+# wording by which a plan says the sector grows faster than the whole economy (so its share must rise)
+FASTER_THAN_ECONOMY = ("cao hơn tốc độ tăng trưởng chung",)
+TOLERANCE_PP = 0.1           # rounding of published figures: differences up to 0.1 percentage point are ignored
+
+# Okabe–Ito (colour-blind safe), without black (national) and yellow (too light on white).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+SYMBOLS = ("circle", "square", "diamond", "x", "star", "hexagon", "pentagon", "cross")
+NATIONAL_COLOURS = ("#000000", "#6E6E6E")
+
+TARGETS_SQL = """
+SELECT t.target_id, t.scope, t.province_code, t.province_name_vi, t.province_name_en,
+       t.sector, t.indicator, t.indicator_label_vi, t.indicator_label_en, t.measure, t.kind,
+       t.value_low, t.value_high, t.unit, t.unit_symbol_vi, t.unit_symbol_en, u.decimals AS unit_decimals,
+       t.comparator, t.period_start, t.period_end, t.target_year, t.citation, t.section,
+       t.document_id, t.document_number, d.horizon_end, s.sort_order AS sector_order
+FROM v_targets t
+JOIN documents d USING (document_id)
+JOIN sectors s ON s.sector_key = t.sector
+JOIN units u ON u.unit_key = t.unit
+WHERE t.measure IN ('growth_rate', 'share', 'level', 'ratio') AND t.kind IN ('target', 'baseline')
+ORDER BY t.province_code, t.document_id, t.indicator, t.target_year, t.target_id
+"""
+
+
+# ------------------------------------------------------------------------------------------- the maths
+
+def compound(periods: list[tuple[int, int, float]], base: float = 100.0) -> dict[int, float]:
+    """Index from chained average growth rates: periods [(start, end, rate %/year)], contiguous and sorted.
+
+    The year before the first period is the base (= `base`); each year of a period grows by its rate.
+    """
+    if not periods:
+        return {}
+    path = {periods[0][0] - 1: base}
+    value = base
+    previous_end = periods[0][0] - 1
+    for start, end, rate in periods:
+        if start != previous_end + 1:
+            raise ValueError(f"periods are not contiguous: {previous_end} then {start}")
+        for year in range(start, end + 1):
+            value *= 1 + rate / 100
+            path[year] = value
+        previous_end = end
+    return path
+
+
+def linear(y0: int, v0: float, y1: int, v1: float) -> dict[int, float]:
+    """Straight line from (y0, v0) to (y1, v1), one value a year (shares, in percentage points)."""
+    step = pp_per_year(y0, v0, y1, v1)
+    return {year: v0 + step * (year - y0) for year in range(y0, y1 + 1)}
+
+
+def geometric(y0: int, v0: float, y1: int, v1: float) -> dict[int, float]:
+    """Constant growth from (y0, v0) to (y1, v1), one value a year (levels)."""
+    rate = cagr(v0, v1, y1 - y0) / 100
+    return {year: v0 * (1 + rate) ** (year - y0) for year in range(y0, y1 + 1)}
+
+
+def pp_per_year(y0: int, v0: float, y1: int, v1: float) -> float:
+    return (v1 - v0) / (y1 - y0)
+
+
+def cagr(v0: float, v1: float, years: int) -> float:
+    """Average compound growth, %/year, from v0 to v1 over `years` years."""
+    return ((v1 / v0) ** (1 / years) - 1) * 100
+
+
+def simple_average_growth(v0: float, v1: float, years: int) -> float:
+    """Total growth divided by the number of years (%/year) — not compounded."""
+    return (v1 / v0 - 1) / years * 100
+
+
+def average_rate(periods: list[tuple[int, int, float]]) -> float:
+    """The single average rate equivalent to chained rates (geometric mean), %/year."""
+    path = compound(periods, 1.0)
+    years = periods[-1][1] - periods[0][0] + 1
+    return (path[periods[-1][1]] ** (1 / years) - 1) * 100
+
+
+def implied_economy_growth(sector_growth: float, s0: float, s1: float, years: int) -> float:
+    """Whole-economy growth implied by a sector's growth g_s and its share moving from s0 to s1.
+
+    Sector value added S = s·Y, so (1 + g_Y) = (1 + g_s) · (s0 / s1)^(1 / years). Rates in %/year.
+    """
+    return ((1 + sector_growth / 100) * (s0 / s1) ** (1 / years) - 1) * 100
+
+
+def implied_economy_growth_range(growth: tuple[float, float], s0: tuple[float, float], s1: tuple[float, float],
+                                 years: int) -> tuple[float, float]:
+    """Bounds of the implied growth when inputs are ranges: it rises with g_s and s0, falls with s1."""
+    low = implied_economy_growth(growth[0], s0[0], s1[1], years)
+    high = implied_economy_growth(growth[1], s0[1], s1[0], years)
+    return low, high
+
+
+def relative_growth(s0: float, s1: float, years: int) -> float:
+    """How much faster (+) or slower (−) a sector grows than the economy, %/year, from its share change."""
+    return ((s1 / s0) ** (1 / years) - 1) * 100
+
+
+def overlaps(a: tuple[float, float], b: tuple[float, float], tolerance: float = TOLERANCE_PP) -> bool:
+    return a[0] <= b[1] + tolerance and b[0] <= a[1] + tolerance
+
+
+# ------------------------------------------------------------------------------------------- paths
+
+@dataclass
+class Segment:
+    """Part of a path drawn in one style: years with lower and upper values (equal for a single value)."""
+    years: list[int]
+    low: list[float]
+    high: list[float]
+    comparator: str                     # of the target that ends the segment (range/exact/about/at_least/at_most)
+    bound: str | None = None            # 'lower' (ít nhất) / 'upper' (không quá): the value is open-ended
+    projection: bool = False
+    step: tuple[float, float] = (math.nan, math.nan)   # rate %/year (growth, level) or pp/year (share)
+    stated: tuple[float, float] | None = None           # the plan's own figure behind the segment
+    period: tuple[int, int] | None = None
+
+    @property
+    def is_band(self) -> bool:
+        return any(abs(h - lo) > 1e-9 for lo, h in zip(self.low, self.high))
+
+
+@dataclass
+class Point:
+    year: int
+    low: float
+    high: float
+    comparator: str
+    target_id: str
+
+
+@dataclass
+class Path:
+    document_id: str
+    document_number: str
+    province_code: str
+    names: dict[str, str]
+    scope: str
+    method: str                         # compound / linear / geometric / points
+    segments: list[Segment] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    issue: str | None = None            # no_baseline / conflict / gap
+    horizon_end: int | None = None
+    colour_index: int = 0
+
+    @property
+    def national(self) -> bool:
+        return self.scope == "national"
+
+    @property
+    def last_year(self) -> int | None:
+        real = [s for s in self.segments if not s.projection]
+        return real[-1].years[-1] if real else None
+
+    @property
+    def base_year(self) -> int | None:
+        return self.segments[0].years[0] if self.segments else None
+
+    def name(self, lang: str) -> str:
+        return self.names[lang]
+
+
+def method_for(measure: str) -> str:
+    return {"growth_rate": "compound", "share": "linear"}.get(measure, "geometric")
+
+
+def sort_key(text: str) -> str:
+    """Vietnamese names in alphabetical order without the diacritics getting in the way."""
+    stripped = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in stripped if not unicodedata.combining(c)).casefold()
+
+
+def _plan_rows(frame: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    rows = frame[frame["indicator"] == indicator]
+    return rows.sort_values(["document_id", "target_year", "target_id"])
+
+
+def _growth_path(rows: pd.DataFrame, path: Path) -> Path:
+    usable = rows[rows["period_start"].notna() & (rows["period_start"] >= FIRST_YEAR)
+                  & (rows["period_end"] <= HORIZON)].sort_values(["period_start", "period_end"])
+    if usable.empty:
+        path.method = "points"
+        path.issue = "no_period"
+        return path
+    if usable.duplicated(["period_start", "period_end"]).any():
+        path.issue = "conflict"
+        path.method = "points"
+        return path
+    chain: list = []
+    for row in usable.itertuples():
+        if chain and row.period_start != chain[-1].period_end + 1:
+            path.issue = "gap"
+            break
+        chain.append(row)
+    low = compound([(int(r.period_start), int(r.period_end), r.value_low) for r in chain])
+    high = compound([(int(r.period_start), int(r.period_end), r.value_high) for r in chain])
+    bound = None
+    for row in chain:
+        bound = _bound(row.comparator) or bound
+        years = list(range(int(row.period_start) - 1, int(row.period_end) + 1))
+        path.segments.append(Segment(years, [low[y] for y in years], [high[y] for y in years], row.comparator,
+                                     bound=bound, step=(row.value_low, row.value_high),
+                                     stated=(row.value_low, row.value_high),
+                                     period=(int(row.period_start), int(row.period_end))))
+    return path
+
+
+def _bound(comparator: str) -> str | None:
+    return {"at_least": "lower", "at_most": "upper"}.get(comparator)
+
+
+def _value_path(rows: pd.DataFrame, path: Path, method: str) -> Path:
+    rows = rows[(rows["target_year"] >= FIRST_YEAR - 1) & (rows["target_year"] <= HORIZON)]
+    path.points = [Point(int(r.target_year), r.value_low, r.value_high, r.comparator, r.target_id)
+                   for r in rows.itertuples()]
+    years = [p.year for p in path.points]
+    if len(set(years)) != len(years):
+        path.issue = "conflict"
+        path.method = "points"
+        return path
+    if len(path.points) < 2:
+        path.issue = "no_baseline"
+        path.method = "points"
+        return path
+    interpolate = linear if method == "linear" else geometric
+    bound = None
+    for start, end in zip(path.points, path.points[1:]):
+        low = interpolate(start.year, start.low, end.year, end.low)
+        high = interpolate(start.year, start.high, end.year, end.high)
+        bound = _bound(end.comparator) or bound
+        years = list(range(start.year, end.year + 1))
+        if method == "linear":
+            step = (pp_per_year(start.year, start.low, end.year, end.low),
+                    pp_per_year(start.year, start.high, end.year, end.high))
+        else:
+            step = (cagr(start.low, end.low, end.year - start.year), cagr(start.high, end.high, end.year - start.year))
+        path.segments.append(Segment(years, [low[y] for y in years], [high[y] for y in years], end.comparator,
+                                     bound=bound, step=step, stated=(end.low, end.high), period=(start.year, end.year)))
+    return path
+
+
+def _projection(path: Path, method: str) -> Segment | None:
+    """Continue the last period's pace to the horizon: a projection, never a target."""
+    last = path.segments[-1]
+    start = last.years[-1]
+    if start >= HORIZON:
+        return None
+    years = list(range(start, HORIZON + 1))
+    values = []
+    for edge, step in ((last.low[-1], last.step[0]), (last.high[-1], last.step[1])):
+        if method == "linear":
+            values.append([min(100.0, max(0.0, edge + step * (y - start))) for y in years])
+        else:
+            values.append([edge * (1 + step / 100) ** (y - start) for y in years])
+    return Segment(years, values[0], values[1], last.comparator, bound=last.bound, projection=True, step=last.step,
+                   period=(start + 1, HORIZON))
+
+
+def build_paths(frame: pd.DataFrame, indicator: str, provinces: list[str], projection: bool = False,
+                national: bool = True) -> list[Path]:
+    """One path per plan for the indicator: the selected provinces' plans, then the national ones."""
+    rows = _plan_rows(frame, indicator)
+    if rows.empty:
+        return []
+    measure = rows["measure"].iloc[0]
+    method = method_for(measure)
+    colours = plan_colours(frame)
+    paths = []
+    for document_id, plan in rows.groupby("document_id", sort=False):
+        first = plan.iloc[0]
+        is_national = first["scope"] == "national"
+        if is_national and not national:
+            continue
+        if not is_national and first["province_code"] not in provinces:
+            continue
+        path = Path(document_id, first["document_number"], first["province_code"],
+                    {"vi": first["province_name_vi"], "en": first["province_name_en"]}, first["scope"], method,
+                    horizon_end=_int(first["horizon_end"]), colour_index=colours.get(document_id, 0))
+        path = _growth_path(plan, path) if method == "compound" else _value_path(plan, path, method)
+        if projection and not is_national and path.segments:
+            extra = _projection(path, method)
+            if extra is not None:
+                path.segments.append(extra)
+        paths.append(path)
+    order = {code: i for i, code in enumerate(provinces)}
+    paths.sort(key=lambda p: (p.national, order.get(p.province_code, 0), p.document_id))
+    return paths
+
+
+def _int(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def plan_colours(frame: pd.DataFrame) -> dict[str, int]:
+    """A stable colour (and marker) per provincial plan, whatever the indicator or selection."""
+    plans = frame[frame["scope"] != "national"].drop_duplicates("document_id")
+    plans = sorted(plans.itertuples(), key=lambda r: (sort_key(r.province_name_vi), r.document_id))
+    colours = {r.document_id: i for i, r in enumerate(plans)}
+    for i, document_id in enumerate(frame.loc[frame["scope"] == "national", "document_id"].drop_duplicates()
+                                    .sort_values(ascending=False)):
+        colours[document_id] = i
+    return colours
+
+
+def drawable(frame: pd.DataFrame, indicator: str) -> bool:
+    """True when at least one plan (provincial or national) gives a path for the indicator."""
+    rows = frame[frame["indicator"] == indicator]
+    if rows.empty:
+        return False
+    provinces = list(rows["province_code"].unique())
+    return any(p.segments for p in build_paths(frame, indicator, provinces))
+
+
+def indicator_options(frame: pd.DataFrame) -> pd.DataFrame:
+    """Indicators for which some plan implies a path, services first, then by sector and name."""
+    rows = []
+    for indicator, group in frame.groupby("indicator", sort=False):
+        if not drawable(frame, indicator):
+            continue
+        first = group.iloc[0]
+        provincial = group[group["scope"] != "national"]
+        rows.append({"indicator": indicator, "label_vi": first["indicator_label_vi"],
+                     "label_en": first["indicator_label_en"], "measure": first["measure"],
+                     "sector_order": first["sector_order"], "n_provinces": provincial["province_code"].nunique(),
+                     "has_national": bool((group["scope"] == "national").any())})
+    options = pd.DataFrame(rows, columns=["indicator", "label_vi", "label_en", "measure", "sector_order",
+                                          "n_provinces", "has_national"])
+    if options.empty:
+        return options
+    options["_name"] = options["label_vi"].map(sort_key)
+    options["_first"] = ~options["indicator"].isin(["services_growth", "services_share_grdp"])
+    return (options.sort_values(["_first", "sector_order", "_name"]).drop(columns=["_name", "_first"])
+            .reset_index(drop=True))
+
+
+def province_options(frame: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """Provinces whose plans state the indicator (with a path or only a target), alphabetically."""
+    rows = frame[(frame["indicator"] == indicator) & (frame["scope"] != "national")]
+    provinces = rows.drop_duplicates("province_code")[["province_code", "province_name_vi", "province_name_en"]]
+    provinces = provinces.assign(_key=provinces["province_name_vi"].map(sort_key))
+    return provinces.sort_values("_key").drop(columns="_key").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------- numbers
+
+def indicator_meta(frame: pd.DataFrame, indicator: str) -> dict:
+    row = frame[frame["indicator"] == indicator].iloc[0]
+    return {"indicator": indicator, "label_vi": row["indicator_label_vi"], "label_en": row["indicator_label_en"],
+            "measure": row["measure"], "unit": row["unit"], "symbol_vi": row["unit_symbol_vi"] or "",
+            "symbol_en": row["unit_symbol_en"] or "", "decimals": int(row["unit_decimals"])}
+
+
+def value_decimals(meta: dict, paths: list[Path] | None = None) -> int:
+    """Decimals of the path values: an index has one; shares as many as the plans' own figures (1–2)."""
+    if meta["measure"] == "growth_rate":
+        return 1
+    if meta["measure"] == "share":
+        stated = [v for p in paths or [] for pt in p.points for v in (pt.low, pt.high)]
+        return max([1] + [_decimals_of(v) for v in stated])
+    return max(meta["decimals"], 0)
+
+
+def _decimals_of(value: float, most: int = 2) -> int:
+    text = f"{round(value, most):.{most}f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _significant(value: float, digits: int = 4) -> float:
+    """Interpolated levels shown to 4 significant digits: 227.009.162 t is not that precise."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def stated_years(path: Path) -> set[int]:
+    """Years for which the plan itself states a figure (period ends of rates; years of values)."""
+    if path.method == "compound":
+        return {s.years[-1] for s in path.segments if not s.projection}
+    return {p.year for p in path.points}
+
+
+def _status(path: Path, segment: Segment, year: int) -> str:
+    if segment.projection:
+        return "projection"
+    if year == path.base_year and path.method == "compound":
+        return "base"
+    if year in stated_years(path):
+        return "period_end" if path.method == "compound" else "stated"
+    return "implied"
+
+
+def implied_numbers(paths: list[Path]) -> pd.DataFrame:
+    """Long table of every value drawn: one row per plan, year and kind (projection rows separate)."""
+    rows = []
+    for path in paths:
+        seen: set[tuple[int, bool]] = set()
+        for segment in path.segments:
+            for year, low, high in zip(segment.years, segment.low, segment.high):
+                if (year, segment.projection) in seen or (segment.projection and year == segment.years[0]):
+                    continue
+                seen.add((year, segment.projection))
+                rows.append({"document_id": path.document_id, "document_number": path.document_number,
+                             "province_code": path.province_code, "province_vi": path.names["vi"],
+                             "province_en": path.names["en"], "scope": path.scope, "method": path.method,
+                             "year": year, "low": low, "high": high, "comparator": segment.comparator,
+                             "bound": segment.bound, "status": _status(path, segment, year)})
+        if not path.segments:
+            for point in path.points:
+                rows.append({"document_id": path.document_id, "document_number": path.document_number,
+                             "province_code": path.province_code, "province_vi": path.names["vi"],
+                             "province_en": path.names["en"], "scope": path.scope, "method": "points",
+                             "year": point.year, "low": point.low, "high": point.high,
+                             "comparator": point.comparator, "bound": _bound(point.comparator), "status": "stated"})
+    return pd.DataFrame(rows, columns=["document_id", "document_number", "province_code", "province_vi", "province_en",
+                                       "scope", "method", "year", "low", "high", "comparator", "bound", "status"])
+
+
+def csv_frame(numbers: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
+    """The CSV behind the chart: exactly the values drawn, unrounded, with translated headers."""
+    return pd.DataFrame({
+        t("col.province", lang): numbers[f"province_{lang}"],
+        t("col.document", lang): numbers["document_number"],
+        t("col.indicator", lang): meta[f"label_{lang}"],
+        t("col.unit", lang): unit_label(meta, lang),
+        t("col.year", lang): numbers["year"].astype(int),
+        t("trajectory.col.low", lang): numbers["low"].round(6),
+        t("trajectory.col.high", lang): numbers["high"].round(6),
+        t("trajectory.col.qualifier", lang): [
+            "" if r.status == "base" else t(f"comparator.{_qualifier(r.comparator, r.bound)}.prefix", lang)
+            for r in numbers.itertuples()],
+        t("trajectory.col.status", lang): numbers["status"].map(lambda s: t(f"trajectory.status.{s}", lang)),
+        t("trajectory.col.method", lang): numbers["method"].map(lambda m: t(f"trajectory.method.{m}", lang)),
+    })
+
+
+def _qualifier(comparator: str, bound: str | None) -> str:
+    """The wording that qualifies a value: a bound carried from an earlier period wins (ít nhất …)."""
+    return {"lower": "at_least", "upper": "at_most"}.get(bound or "", comparator)
+
+
+def unit_label(meta: dict, lang: str) -> str:
+    if meta["measure"] == "growth_rate":
+        return t("trajectory.unit.index", lang)
+    return meta[f"symbol_{lang}"] or t(f"trajectory.unit.{meta['measure']}", lang)
+
+
+def _number_pair(low: float, high: float, lang: str, decimals: int) -> str:
+    a, b = formatting.number(low, lang, decimals), formatting.number(high, lang, decimals)
+    return a if a == b else f"{a}–{b}"
+
+
+def _fixed(value: float, lang: str, decimals: int) -> str:
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=formatting.LOCALES[lang])
+
+
+def _cell(low: float, high: float, comparator: str, lang: str, decimals: int) -> str:
+    a, b = _fixed(low, lang, decimals), _fixed(high, lang, decimals)
+    text = a if a == b else f"{a}–{b}"
+    prefix = {"at_least": "≥ ", "at_most": "≤ "}.get(comparator, "")
+    return prefix + text
+
+
+def stated_text(path: Path, meta: dict, lang: str) -> str:
+    """The plan's own figures behind the path, as stated: 'khoảng 10,4%/năm (2021–2025)'."""
+    symbol = meta[f"symbol_{lang}"]
+    parts = []
+    if path.method == "compound":
+        for segment in path.segments:
+            if segment.projection or segment.stated is None:
+                continue
+            text = formatting.value_text(segment.stated[0], segment.stated[1], segment.comparator, symbol, lang)
+            parts.append(f"{text} ({formatting.period_text(*segment.period)})")
+    else:
+        for point in path.points:
+            text = formatting.value_text(point.low, point.high, point.comparator, symbol, lang)
+            parts.append(f"{text} ({point.year})")
+    return "; ".join(parts)
+
+
+def step_text(path: Path, meta: dict, lang: str, projection: bool = False) -> str:
+    """Pace of each segment: %/year for growth and levels, percentage points a year for shares."""
+    parts = []
+    if path.method == "compound" and not projection:
+        real = [s for s in path.segments if not s.projection]
+        periods_low = [(s.period[0], s.period[1], s.step[0]) for s in real]
+        periods_high = [(s.period[0], s.period[1], s.step[1]) for s in real]
+        average = _number_pair(average_rate(periods_low), average_rate(periods_high), lang, 2)
+        total = _number_pair(real[-1].low[-1] / real[0].low[0] * 100 - 100,
+                             real[-1].high[-1] / real[0].high[0] * 100 - 100, lang, 1)
+        return t("trajectory.pace.compound", lang, rate=average + t("trajectory.unit.pct_per_year", lang),
+                 period=formatting.period_text(real[0].period[0], real[-1].period[1]), total=total)
+    for segment in path.segments:
+        if segment.projection != projection:
+            continue
+        if path.method == "linear":
+            unit = t("trajectory.unit.pp_per_year", lang)
+            value = _signed_range(segment.step, lang, 3)
+            parts.append(f"{value} {unit} ({formatting.period_text(*segment.period)})")
+            continue
+        else:
+            unit = t("trajectory.unit.pct_per_year", lang)
+            low, high = (formatting.number(segment.step[0], lang, 2), formatting.number(segment.step[1], lang, 2))
+        value = low if low == high else f"{low}–{high}"
+        space = " " if path.method == "linear" else ""
+        parts.append(f"{value}{space}{unit} ({formatting.period_text(*segment.period)})")
+    return "; ".join(parts)
+
+
+def _signed_range(values: tuple[float, float], lang: str, decimals: int) -> str:
+    """+0,224 / +0,3–0,4 / −0,2–0,1 (one sign for both ends) / −0,1 … +0,3 (ends of different signs)."""
+    low, high = values
+    if (low >= 0) == (high >= 0):
+        sign = "+" if low >= 0 else "−"
+        a, b = formatting.number(abs(low), lang, decimals), formatting.number(abs(high), lang, decimals)
+        a, b = (a, b) if low >= 0 else (b, a)
+        return sign + (a if a == b else f"{a}–{b}")
+    return f"{_signed(low, lang, decimals)} … {_signed(high, lang, decimals)}"
+
+
+def _signed(value: float, lang: str, decimals: int) -> str:
+    text = formatting.number(abs(value), lang, decimals)
+    return ("+" if value >= 0 else "−") + text
+
+
+def summary_table(paths: list[Path], meta: dict, lang: str) -> pd.DataFrame:
+    """One row per plan: what it states, and the pace that implies (plus the projection's pace, if shown)."""
+    rows = []
+    for path in paths:
+        if path.segments:
+            pace = step_text(path, meta, lang)
+            if any(s.projection for s in path.segments):
+                pace += "; " + t("trajectory.projection_label", lang) + " " + step_text(path, meta, lang, True)
+        else:
+            pace = t(f"trajectory.issue.{path.issue or 'no_baseline'}", lang)
+        rows.append({t("trajectory.col.plan", lang): plan_label(path, lang),
+                     t("trajectory.col.stated", lang): stated_text(path, meta, lang),
+                     t("trajectory.col.pace", lang): pace})
+    return pd.DataFrame(rows)
+
+
+def implied_table(paths: list[Path], meta: dict, lang: str) -> pd.DataFrame:
+    """The implied values for reading: one row per year, one column per plan, formatted for the language.
+
+    Projected values carry a dagger (†); minimums (ít nhất) a ≥.
+    """
+    numbers = implied_numbers(paths)
+    if numbers.empty:
+        return pd.DataFrame()
+    decimals = value_decimals(meta, paths)
+    years = sorted(int(y) for y in numbers["year"].unique())
+    table = pd.DataFrame({t("col.year", lang): [str(y) for y in years]})
+    for path in paths:
+        mine = numbers[numbers["document_id"] == path.document_id]
+        cells = {}
+        for r in mine.itertuples():
+            comparator = {"lower": "at_least", "upper": "at_most"}.get(r.bound or "", "exact")
+            if r.status == "base":
+                comparator = "exact"
+            low, high = r.low, r.high
+            if meta["measure"] in ("level", "ratio") and r.status in ("implied", "projection"):
+                low, high = _significant(low), _significant(high)
+            text = _cell(low, high, comparator, lang, decimals)
+            cells[int(r.year)] = text + (" †" if r.status == "projection" else "")
+        table[plan_label(path, lang)] = [cells.get(y, "") for y in years]
+    return table
+
+
+# ------------------------------------------------------------------------------------------- the chart
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    hex_colour = hex_colour.lstrip("#")
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def colour_of(path: Path) -> str:
+    if path.national:
+        return NATIONAL_COLOURS[path.colour_index % len(NATIONAL_COLOURS)]
+    return PALETTE[path.colour_index % len(PALETTE)]
+
+
+def symbol_of(path: Path) -> str:
+    return SYMBOLS[path.colour_index % len(SYMBOLS)] if not path.national else "circle"
+
+
+def plan_label(path: Path, lang: str) -> str:
+    return f"{path.name(lang)} – {path.document_number}"
+
+
+def _plotly_text(text: str) -> str:
+    """Plotly reads a few HTML-like tags in text: data must not be able to add any."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def legend_name(path: Path, lang: str) -> str:
+    return _plotly_text(plan_label(path, lang))
+
+
+def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
+    """Line/band chart of the implied paths, with the national ones in black and grey."""
+    decimals = value_decimals(meta, paths)
+    unit = unit_label(meta, lang)
+    fig = go.Figure()
+    ranks = {p.document_id: i for i, p in enumerate(paths)}
+    # national paths first so that they lie underneath; the legend keeps the provinces on top
+    for path in sorted(paths, key=lambda p: not p.national):
+        colour = colour_of(path)
+        name = legend_name(path, lang)
+        first_shown = False
+        for segment in path.segments:
+            show_legend = not first_shown and not segment.projection
+            first_shown = first_shown or show_legend
+            _add_segment(fig, path, segment, name, colour, meta, lang, decimals, show_legend, ranks[path.document_id])
+        if not path.segments:
+            _add_points(fig, path, name, colour, meta, lang, decimals, ranks[path.document_id])
+    projections = [p for p in paths if any(s.projection for s in p.segments)]
+    for path in projections:  # one legend entry per projected plan, after the real paths
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=_plotly_text(path.name(lang)) + ": "
+                                 + t("trajectory.projection_legend", lang),
+                                 line=dict(color=colour_of(path), dash="dot", width=2),
+                                 legendgroup=path.document_id + "-projection", showlegend=True, hoverinfo="skip",
+                                 legendrank=100 + ranks[path.document_id],
+                                 meta={"document_id": path.document_id, "role": "projection_legend"}))
+    years = [y for p in paths for s in p.segments for y in s.years] + [pt.year for p in paths if not p.segments
+                                                                         for pt in p.points]
+    base_years = sorted({p.base_year for p in paths if p.segments and p.method == "compound"})
+    subtitle = t(f"trajectory.subtitle.{meta['measure'] if meta['measure'] in ('growth_rate', 'share') else 'level'}",
+                 lang, base=base_years[0] if len(base_years) == 1 else t("trajectory.base_year", lang), unit=unit)
+    title = t("trajectory.chart_title", lang, indicator=_plotly_text(meta[f"label_{lang}"]))
+    if meta["measure"] == "growth_rate":
+        y_title = t("trajectory.axis.index", lang, base=base_years[0] if len(base_years) == 1
+                    else t("trajectory.base_year", lang))
+    else:
+        y_title = unit
+    reading = wrap(t("trajectory.how_to_read", lang), 115)
+    footer = wrap(_plotly_text(source), 135)
+    if years and min(years) < 2025 < max(years):
+        fig.add_vline(x=2025, line=dict(color="#9A9A9A", width=1, dash="dot"))
+    fig.update_layout(
+        title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
+        separators=formatting.plotly_separators(lang),
+        hovermode="x unified",
+        height=600,
+        margin=dict(l=70, r=20, t=90, b=62 + 17 * (reading.count("<br>") + footer.count("<br>")) + 60),
+        legend=dict(title=dict(text=t("trajectory.legend_title", lang)), orientation="v", x=1.01, y=1,
+                    xanchor="left", yanchor="top", groupclick="togglegroup"),
+        xaxis=dict(title=dict(text=t("col.year", lang)), dtick=1, tickformat="d",
+                   range=[min(years) - 0.3, max(years) + 0.3] if years else None, showgrid=False),
+        yaxis=dict(title=dict(text=y_title), tickformat=",.0f" if meta["measure"] != "share" else ",.1f",
+                   zeroline=False),
+        plot_bgcolor="white",
+        annotations=[dict(text=reading, xref="paper", yref="paper", x=0, y=0, yshift=-62, xanchor="left",
+                          yanchor="top", showarrow=False, align="left", font=dict(size=12)),
+                     dict(text=footer, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                          yshift=-62 - 17 * reading.count("<br>") - 24, showarrow=False, align="left",
+                          font=dict(size=11, color="#555555"))],
+    )
+    fig.update_yaxes(showgrid=True, gridcolor="#E5E5E5")
+    return fig
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a long annotation into lines (Plotly does not wrap text) at spaces, joined with <br>."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _hover(path: Path, segment: Segment, low: float, high: float, lang: str, decimals: int) -> str:
+    value = _cell(low, high, "exact", lang, decimals)
+    prefix = {"lower": t("trajectory.hover.at_least", lang), "upper": t("trajectory.hover.at_most", lang)}.get(
+        segment.bound or "", "")
+    text = f"{_plotly_text(plan_label(path, lang))}: {prefix}{value}"
+    if segment.projection:
+        text += " — " + t("trajectory.projection_label", lang)
+    elif segment.comparator == "about":
+        text += " (" + t("trajectory.hover.about", lang) + ")"
+    return text
+
+
+def _add_segment(fig: go.Figure, path: Path, segment: Segment, name: str, colour: str, meta: dict, lang: str,
+                 decimals: int, show_legend: bool, rank: int) -> None:
+    stated = stated_years(path)
+    marker_sizes = [0 if segment.projection or y not in stated else 9 for y in segment.years]
+    hover = [_hover(path, segment, lo, hi, lang, decimals) for lo, hi in zip(segment.low, segment.high)]
+    dash = "dot" if segment.projection else ("dash" if segment.bound else "solid")
+    symbol = {"lower": "triangle-up", "upper": "triangle-down"}.get(segment.bound or "", symbol_of(path))
+    common = dict(legendgroup=path.document_id + ("-projection" if segment.projection else ""), legendrank=rank,
+                  meta={"document_id": path.document_id, "projection": segment.projection,
+                        "band": segment.is_band, "bound": segment.bound, "comparator": segment.comparator})
+    if segment.is_band:
+        fig.add_trace(go.Scatter(x=segment.years, y=segment.low, mode="lines", showlegend=False, hoverinfo="skip",
+                                 line=dict(color=colour, width=1.2, dash=dash), name=name, **common))
+        fig.add_trace(go.Scatter(
+            x=segment.years, y=segment.high, mode="lines+markers", fill="tonexty",
+            fillcolor=_rgba(colour, 0.0 if segment.projection else (0.13 if path.national else 0.2)),
+            line=dict(color=colour, width=1.2, dash=dash),
+            marker=dict(size=[s * 0.8 for s in marker_sizes], symbol=symbol, color=colour),
+            name=name, showlegend=show_legend, text=hover, hovertemplate="%{text}<extra></extra>", **common))
+    else:
+        fig.add_trace(go.Scatter(
+            x=segment.years, y=segment.low, mode="lines+markers", name=name, showlegend=show_legend,
+            line=dict(color=colour, width=2 if segment.projection else 3, dash=dash),
+            marker=dict(size=marker_sizes, symbol=symbol, color=colour, line=dict(width=1, color="white")),
+            text=hover, hovertemplate="%{text}<extra></extra>", **common))
+
+
+def _add_points(fig: go.Figure, path: Path, name: str, colour: str, meta: dict, lang: str, decimals: int,
+                rank: int) -> None:
+    """A plan with no path (a target without a base year): a range as a bar from low to high, a single
+    value as an open circle, a minimum/maximum as an open triangle — shapes, not colours, tell them apart."""
+    reason = t(f"trajectory.issue.{path.issue or 'no_baseline'}", lang)
+    for i, point in enumerate(path.points):
+        value = formatting.value_text(point.low, point.high, point.comparator, meta[f"symbol_{lang}"], lang)
+        text = _plotly_text(f"{plan_label(path, lang)}, {point.year}: {value} — {reason}")
+        common = dict(name=f"{name}: " + t("trajectory.points_only", lang), legendgroup=path.document_id,
+                      legendrank=rank, showlegend=i == 0, hovertemplate="%{text}<extra></extra>",
+                      meta={"document_id": path.document_id, "points_only": True, "year": point.year,
+                            "low": point.low, "high": point.high, "comparator": point.comparator})
+        if point.low != point.high:
+            fig.add_trace(go.Scatter(x=[point.year, point.year], y=[point.low, point.high], mode="lines+markers",
+                                     line=dict(color=colour, width=7), text=[text, text],
+                                     marker=dict(symbol="line-ew", size=16, line=dict(width=3, color=colour)),
+                                     **common))
+        else:
+            symbol = {"at_least": "triangle-up-open", "at_most": "triangle-down-open"}.get(point.comparator,
+                                                                                         "circle-open")
+            fig.add_trace(go.Scatter(x=[point.year], y=[point.low], mode="markers", text=[text],
+                                     marker=dict(size=15, symbol=symbol, color=colour, line=dict(width=3)),
+                                     **common))
+
+
+# ------------------------------------------------------------------------------------------- consistency
+
+@dataclass
+class Check:
+    document_id: str
+    document_number: str
+    province_code: str
+    names: dict[str, str]
+    kind: str                  # economy_growth / share_direction / level_growth
+    status: str                # consistent / inconsistent / no_reference / missing
+    window: tuple[int, int] | None = None
+    details: dict = field(default_factory=dict)
+
+
+def _values_at(plan: pd.DataFrame, indicator: str, year: int) -> list[tuple[float, float, str]]:
+    rows = plan[(plan["indicator"] == indicator) & (plan["target_year"] == year)]
+    return [(r.value_low, r.value_high, r.target_id) for r in rows.itertuples()]
+
+
+def _growth_chain(plan: pd.DataFrame, indicator: str) -> list:
+    rows = plan[(plan["indicator"] == indicator) & plan["period_start"].notna()
+                & (plan["period_start"] >= FIRST_YEAR)].sort_values(["period_start", "period_end"])
+    chain: list = []
+    for row in rows.itertuples():
+        if chain and row.period_start != chain[-1].period_end + 1:
+            break
+        if chain and row.period_start == chain[-1].period_start:
+            continue
+        chain.append(row)
+    return chain
+
+
+def _windows(chain: list) -> list[tuple[int, int, list]]:
+    """Every stretch of consecutive periods: (first year − 1, last year, rows)."""
+    out = []
+    for i in range(len(chain)):
+        for j in range(i, len(chain)):
+            out.append((int(chain[i].period_start) - 1, int(chain[j].period_end), chain[i:j + 1]))
+    return out
+
+
+def _chain_rate(rows: list, edge: str) -> float:
+    periods = [(int(r.period_start), int(r.period_end), getattr(r, edge)) for r in rows]
+    return average_rate(periods)
+
+
+def _claims_faster(plan: pd.DataFrame, ids: list[str]) -> str | None:
+    """The id of a clause saying the sector grows faster than the economy, among the given targets."""
+    rows = plan[plan["target_id"].isin(ids)]
+    for row in rows.itertuples():
+        text = unicodedata.normalize("NFC", str(row.citation or "")).casefold()
+        if any(phrase in text for phrase in FASTER_THAN_ECONOMY):
+            return row.target_id
+    return None
+
+
+def _plan_header(plan: pd.DataFrame) -> dict:
+    first = plan.iloc[0]
+    return dict(document_id=first["document_id"], document_number=first["document_number"],
+                province_code=first["province_code"],
+                names={"vi": first["province_name_vi"], "en": first["province_name_en"]})
+
+
+def consistency_checks(frame: pd.DataFrame, provinces: list[str] | None = None, national: bool = True) -> list[Check]:
+    """What each plan's own targets imply that can be checked, plan by plan."""
+    checks: list[Check] = []
+    for document_id, plan in frame.groupby("document_id", sort=False):
+        first = plan.iloc[0]
+        if first["scope"] == "national" and not national:
+            continue
+        if first["scope"] != "national" and provinces is not None and first["province_code"] not in provinces:
+            continue
+        header = _plan_header(plan)
+        implied_by_services: dict[tuple[int, int], tuple[float, float, str]] = {}
+        for share_indicator, growth_indicator in SHARE_GROWTH_PAIRS.items():
+            found = _economy_checks(plan, header, share_indicator, growth_indicator, implied_by_services)
+            if share_indicator == "services_share_grdp":
+                for check in found:
+                    if check.kind == "economy_growth" and check.status != "missing":
+                        implied_by_services[check.window] = (*check.details["implied"], "services")
+            checks += found
+        checks += _level_checks(plan, header)
+    order = {code: i for i, code in enumerate(provinces or [])}
+    severity = {"inconsistent": 0, "consistent": 1, "no_reference": 2, "missing": 3}
+    checks.sort(key=lambda c: (c.province_code == "VN", order.get(c.province_code, 0), c.document_id,
+                               severity[c.status]))
+    return checks
+
+
+def _economy_checks(plan: pd.DataFrame, header: dict, share_indicator: str, growth_indicator: str,
+                    implied_elsewhere: dict | None = None) -> list[Check]:
+    """Sector growth + the change of the sector's share of GRDP imply the economy's growth.
+
+    The result is compared with the plan's own GRDP growth target for the same years; failing that
+    (for sectors other than services), with the growth the plan's services targets imply.
+    """
+    shares = plan[plan["indicator"] == share_indicator]
+    chain = _growth_chain(plan, growth_indicator)
+    if shares.empty and not chain:
+        return []
+    checks = []
+    covered: set[tuple[int, int]] = set()
+    share_years = sorted(shares["target_year"].unique())
+    economy = plan[plan["indicator"] == ECONOMY_GROWTH]
+    for y0, y1, rows in _windows(chain):
+        s0s, s1s = _values_at(plan, share_indicator, y0), _values_at(plan, share_indicator, y1)
+        if not s0s or not s1s:
+            continue
+        covered.add((y0, y1))
+        growth = (_chain_rate(rows, "value_low"), _chain_rate(rows, "value_high"))
+        growth_ids = [r.target_id for r in rows]
+        reference = _economy_reference(economy, y0, y1)
+        if reference is None and implied_elsewhere and (y0, y1) in implied_elsewhere:
+            reference = implied_elsewhere[(y0, y1)]
+        for s0 in s0s:
+            for s1 in s1s:
+                implied = implied_economy_growth_range(growth, (s0[0], s0[1]), (s1[0], s1[1]), y1 - y0)
+                claim = _claims_faster(plan, growth_ids + [s1[2]])
+                details = {"share_indicator": share_indicator, "growth_indicator": growth_indicator,
+                           "growth": growth, "growth_comparators": [r.comparator for r in rows],
+                           "growth_parts": _parts(rows),
+                           "s0": s0[:2], "s1": s1[:2], "implied": implied, "reference": reference,
+                           "claim": claim, "conflict": len(s0s) > 1 or len(s1s) > 1,
+                           "ids": growth_ids + [s0[2], s1[2]]}
+                status = "no_reference"
+                if reference is not None:
+                    status = "consistent" if overlaps(implied, reference[:2]) else "inconsistent"
+                if claim and implied[0] > growth[1] + TOLERANCE_PP:
+                    status = "inconsistent"
+                checks.append(Check(**header, kind="economy_growth", status=status, window=(y0, y1),
+                                    details=details))
+    # successive shares with no growth rate over the same years: the share's direction still says something
+    for y0, y1 in zip(share_years, share_years[1:]):
+        if (y0, y1) in covered or any(a <= y0 and y1 <= b for a, b in covered):
+            continue
+        if any(y0 <= a and b <= y1 for a, b in covered):
+            continue
+        for s0 in _values_at(plan, share_indicator, y0):
+            for s1 in _values_at(plan, share_indicator, y1):
+                relative = (relative_growth(s0[0], s1[1], y1 - y0), relative_growth(s0[1], s1[0], y1 - y0))
+                relative = (min(relative), max(relative))
+                claim = _claims_faster(plan, [s1[2]])
+                status = "no_reference"
+                if claim:
+                    status = "consistent" if relative[1] > 0 else "inconsistent"
+                checks.append(Check(**header, kind="share_direction", status=status, window=(int(y0), int(y1)),
+                                    details={"share_indicator": share_indicator, "s0": s0[:2], "s1": s1[:2],
+                                             "relative": relative, "claim": claim, "ids": [s0[2], s1[2]]}))
+    if chain and not covered:
+        y0, y1 = int(chain[0].period_start) - 1, int(chain[-1].period_end)
+        missing = [y for y in (y0, y1) if not _values_at(plan, share_indicator, y)]
+        have = [(int(r.target_year), r.value_low, r.value_high, r.comparator) for r in shares.itertuples()]
+        checks.append(Check(**header, kind="economy_growth", status="missing", window=(y0, y1),
+                            details={"share_indicator": share_indicator, "growth_indicator": growth_indicator,
+                                     "growth": (_chain_rate(chain, "value_low"), _chain_rate(chain, "value_high")),
+                                     "growth_parts": _parts(chain),
+                                     "growth_comparators": [r.comparator for r in chain],
+                                     "missing_years": missing, "have": have,
+                                     "ids": [r.target_id for r in chain]}))
+    return checks
+
+
+def _economy_reference(economy: pd.DataFrame, y0: int, y1: int) -> tuple[float, float, str] | None:
+    """The plan's own GRDP growth target for exactly the same years, if it states one."""
+    rows = economy[(economy["period_start"] == y0 + 1) & (economy["period_end"] == y1)]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return (row["value_low"], row["value_high"], row["target_id"])
+
+
+def _level_checks(plan: pd.DataFrame, header: dict) -> list[Check]:
+    """A stated growth rate of a quantity against the plan's own levels of it (freight_volume_growth ↔ freight_volume)."""
+    checks = []
+    measures = dict(zip(plan["indicator"], plan["measure"]))
+    for growth_indicator in sorted(i for i, m in measures.items() if m == "growth_rate" and i.endswith("_growth")):
+        level_indicator = growth_indicator.removesuffix("_growth")
+        if measures.get(level_indicator) not in ("level", "ratio"):
+            continue
+        for row in plan[(plan["indicator"] == growth_indicator) & plan["period_start"].notna()].itertuples():
+            y0, y1 = int(row.period_start) - 1, int(row.period_end)
+            if y1 <= y0 or row.period_start < FIRST_YEAR:
+                continue
+            v0s, v1s = _values_at(plan, level_indicator, y0), _values_at(plan, level_indicator, y1)
+            stated = (row.value_low, row.value_high)
+            level_rows = plan[plan["indicator"] == level_indicator]
+            unit = (level_rows.iloc[0]["unit_symbol_vi"], level_rows.iloc[0]["unit_symbol_en"])
+            base = dict(**header, kind="level_growth", window=(y0, y1))
+            info = {"growth_indicator": growth_indicator, "level_indicator": level_indicator, "stated": stated,
+                    "comparator": row.comparator, "unit": unit}
+            if v0s and v1s:
+                for v0 in v0s:
+                    for v1 in v1s:
+                        implied = (cagr(v0[0], v1[0], y1 - y0), cagr(v0[1], v1[1], y1 - y0))
+                        implied = (min(implied), max(implied))
+                        simple = simple_average_growth((v0[0] + v0[1]) / 2, (v1[0] + v1[1]) / 2, y1 - y0)
+                        ok = overlaps(implied, stated)
+                        checks.append(Check(**base, status="consistent" if ok else "inconsistent", details={
+                            **info, "v0": v0[:2], "v1": v1[:2], "implied": implied,
+                            "simple": simple if abs(simple - (stated[0] + stated[1]) / 2) <= TOLERANCE_PP else None,
+                            "ids": [row.target_id, v0[2], v1[2]]}))
+            elif v1s or v0s:
+                known_year, values = (y1, v1s[0]) if v1s else (y0, v0s[0])
+                factor_low, factor_high = (1 + stated[0] / 100) ** (y1 - y0), (1 + stated[1] / 100) ** (y1 - y0)
+                if v1s:
+                    implied = (values[0] / factor_high, values[1] / factor_low)
+                else:
+                    implied = (values[0] * factor_low, values[1] * factor_high)
+                checks.append(Check(**base, status="missing", details={
+                    **info, "known_year": known_year, "known": values[:2], "missing_year": y0 if v1s else y1,
+                    "implied_level": implied, "ids": [row.target_id, values[2]]}))
+    return checks
+
+
+def _parts(rows: list) -> list[tuple[int, int, float, float, str]]:
+    return [(int(r.period_start), int(r.period_end), r.value_low, r.value_high, r.comparator) for r in rows]
+
+
+def _rate(low: float, high: float, lang: str, decimals: int = 1, fixed: bool = False) -> str:
+    """A rate in %/year; computed rates (fixed=True) keep their decimals so that 41,0–62,2 lines up."""
+    if fixed:
+        a, b = _fixed(low, lang, decimals), _fixed(high, lang, decimals)
+        text = a if a == b else f"{a}–{b}"
+    else:
+        text = _number_pair(low, high, lang, decimals)
+    return text + t("trajectory.unit.pct_per_year", lang)
+
+
+def _growth_text(d: dict, lang: str) -> str:
+    """The plan's growth figures as stated; several periods are followed by their average."""
+    symbol = t("trajectory.unit.pct_per_year", lang)
+    parts = d["growth_parts"]
+    if len(parts) == 1:
+        return formatting.value_text(parts[0][2], parts[0][3], parts[0][4], symbol, lang)
+    stated = ", ".join(formatting.value_text(lo, hi, c, symbol, lang) + f" ({formatting.period_text(a, b)})"
+                       for a, b, lo, hi, c in parts)
+    return f"{stated} → {_rate(*d['growth'], lang, 1, fixed=True)}"
+
+
+def _share(value: tuple[float, float], lang: str) -> str:
+    return _number_pair(value[0], value[1], lang, 2) + "%"
+
+
+def checks_table(checks: list[Check], labels: dict[str, dict[str, str]], lang: str) -> pd.DataFrame:
+    """The checks in plain language: what was combined, what it implies, and the verdict."""
+    rows = []
+    for check in checks:
+        d = check.details
+        period = formatting.period_text(check.window[0] + 1, check.window[1]) if check.window else ""
+        if check.kind in ("economy_growth", "share_direction"):
+            share_label = labels.get(d["share_indicator"], {}).get(lang, d["share_indicator"])
+        if check.kind == "economy_growth" and check.status != "missing":
+            test = t("trajectory.check.economy_growth", lang)
+            inputs = t("trajectory.check.economy_inputs", lang, growth=_growth_text(d, lang),
+                       sector=labels.get(d["growth_indicator"], {}).get(lang, d["growth_indicator"]),
+                       period=period, share=share_label, y0=check.window[0], y1=check.window[1],
+                       s0=_share(d["s0"], lang), s1=_share(d["s1"], lang))
+            implied = _rate(*d["implied"], lang, fixed=True)
+            verdict = _economy_verdict(check, lang)
+        elif check.kind == "economy_growth":
+            test = t("trajectory.check.economy_growth", lang)
+            have = ", ".join(f"{_share((lo, hi), lang)} ({y})" for y, lo, hi, _ in d["have"]) or "—"
+            inputs = t("trajectory.check.economy_inputs_partial", lang, growth=_growth_text(d, lang),
+                       sector=labels.get(d["growth_indicator"], {}).get(lang, d["growth_indicator"]),
+                       period=period, share=share_label, have=have)
+            implied = "—"
+            verdict = t("trajectory.verdict.missing_share", lang,
+                        years=", ".join(str(y) for y in d["missing_years"]))
+        elif check.kind == "share_direction":
+            test = t("trajectory.check.share_direction", lang)
+            inputs = t("trajectory.check.share_inputs", lang, share=share_label, y0=check.window[0],
+                       y1=check.window[1], s0=_share(d["s0"], lang), s1=_share(d["s1"], lang))
+            implied = _relative_text(d["relative"], lang)
+            verdict = _direction_verdict(check, lang)
+        else:
+            level = labels.get(d["level_indicator"], {}).get(lang, d["level_indicator"])
+            unit = d["unit"][0] if lang == "vi" else d["unit"][1]
+            test = t("trajectory.check.level_growth", lang)
+            stated = _rate(*d["stated"], lang, 2)
+            if check.status == "missing":
+                inputs = t("trajectory.check.level_inputs_missing", lang, level=level, year=d["known_year"],
+                           value=_number_pair(*d["known"], lang, 1) + f" {unit}", growth=stated, period=period)
+                implied = t("trajectory.check.implied_level", lang, year=d["missing_year"],
+                            value=_number_pair(*d["implied_level"], lang, 0) + f" {unit}")
+                verdict = t("trajectory.verdict.missing_level", lang, year=d["missing_year"])
+            else:
+                inputs = t("trajectory.check.level_inputs", lang, level=level, y0=check.window[0],
+                           y1=check.window[1], v0=_number_pair(*d["v0"], lang, 1) + f" {unit}",
+                           v1=_number_pair(*d["v1"], lang, 1) + f" {unit}", growth=stated)
+                implied = _rate(*d["implied"], lang, 2, fixed=True)
+                verdict = _level_verdict(check, lang)
+        rows.append({
+            t("trajectory.col.plan", lang): f"{check.names[lang]} – {check.document_number}",
+            t("trajectory.col.check", lang): test,
+            t("trajectory.col.inputs", lang): inputs,
+            t("trajectory.col.implied", lang): implied,
+            t("trajectory.col.verdict", lang): t(f"trajectory.status_label.{check.status}", lang),
+            t("trajectory.col.explanation", lang): verdict,
+        })
+    return pd.DataFrame(rows)
+
+
+def _relative_text(values: tuple[float, float], lang: str) -> str:
+    """'2,5%/năm nhanh hơn GRDP' / 'chậm hơn', or the signed range when it straddles zero."""
+    low, high = values
+    if low > 0:
+        return t("trajectory.check.relative_faster", lang, value=_number_pair(low, high, lang, 2))
+    if high < 0:
+        return t("trajectory.check.relative_slower", lang, value=_number_pair(-high, -low, lang, 2))
+    return t("trajectory.check.relative", lang, value=_signed_pair(values, lang))
+
+
+def _signed_pair(values: tuple[float, float], lang: str) -> str:
+    a, b = _signed(values[0], lang, 2), _signed(values[1], lang, 2)
+    return a if a == b else f"{a} … {b}"
+
+
+def _economy_verdict(check: Check, lang: str) -> str:
+    d = check.details
+    parts = []
+    implied = _rate(*d["implied"], lang, fixed=True)
+    if d["reference"] is not None:
+        reference = _rate(d["reference"][0], d["reference"][1], lang, fixed=d["reference"][2] == "services")
+        match = "match" if overlaps(d["implied"], d["reference"][:2]) else "mismatch"
+        source = "_services" if d["reference"][2] == "services" else ""
+        parts.append(t(f"trajectory.verdict.economy_{match}{source}", lang, implied=implied, reference=reference))
+    else:
+        parts.append(t("trajectory.verdict.economy_no_reference", lang, implied=implied))
+    if d["implied"][1] < d["growth"][0] - TOLERANCE_PP:
+        parts.append(t("trajectory.verdict.share_rises", lang))
+    elif d["implied"][0] > d["growth"][1] + TOLERANCE_PP:
+        parts.append(t("trajectory.verdict.share_falls", lang))
+    if d.get("claim") and d["implied"][0] > d["growth"][1] + TOLERANCE_PP:
+        parts.append(t("trajectory.verdict.claim_contradicted", lang))
+    if d.get("conflict"):
+        parts.append(t("trajectory.verdict.conflict", lang))
+    if "at_least" in d.get("growth_comparators", []):
+        parts.append(t("trajectory.verdict.at_least_growth", lang))
+    return " ".join(parts)
+
+
+def _direction_verdict(check: Check, lang: str) -> str:
+    d = check.details
+    rising = d["relative"][0] > 0
+    falling = d["relative"][1] < 0
+    key = "rises" if rising else ("falls" if falling else "flat")
+    text = t(f"trajectory.verdict.direction_{key}", lang)
+    if d.get("claim"):
+        text += " " + t("trajectory.verdict.claim_" + ("contradicted" if falling else "supported"), lang)
+    return text
+
+
+def _level_verdict(check: Check, lang: str) -> str:
+    d = check.details
+    implied, stated = _rate(*d["implied"], lang, 2, fixed=True), _rate(*d["stated"], lang, 2)
+    if check.status == "consistent":
+        return t("trajectory.verdict.level_match", lang, implied=implied, stated=stated)
+    text = t("trajectory.verdict.level_mismatch", lang, implied=implied, stated=stated)
+    if d.get("simple") is not None:
+        text += " " + t("trajectory.verdict.simple_average", lang,
+                        simple=formatting.number((d["stated"][0] + d["stated"][1]) / 2, lang, 2),
+                        years=check.window[1] - check.window[0])
+    return text
+
+
+def indicator_labels(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
+    first = frame.drop_duplicates("indicator")
+    return {r.indicator: {"vi": r.indicator_label_vi, "en": r.indicator_label_en} for r in first.itertuples()}
+

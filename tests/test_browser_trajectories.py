@@ -1,0 +1,131 @@
+"""The trajectories page in headless Chromium, in both languages.
+
+A real Streamlit process (fixture `app_url`) serves the page; each test waits for the chart, saves a
+screenshot into artifacts/, and checks for error elements and console errors. A shared link must restore
+the same indicator, provinces and projection; the language radio must keep them."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+
+from conftest import ARTIFACTS, open_page
+from dashboard_lib.i18n import t
+
+pytestmark = pytest.mark.browser
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+PLOT = ".js-plotly-plot"
+# document ids, dash styles and the last y of every trace that belongs to a plan
+TRACES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(gd => gd.data
+    .filter(tr => tr.meta && tr.meta.document_id)
+    .map(tr => ({doc: tr.meta.document_id, projection: !!tr.meta.projection, dash: tr.line && tr.line.dash,
+                 name: tr.name, x: tr.x, y: tr.y})))"""
+
+
+def curated() -> pd.DataFrame:
+    frames = [pd.read_csv(p, dtype={"province_code": str}) for p in sorted((DATA / "targets").glob("*.csv"))]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def served(app_url, browser):
+    """Open the home page once first: until the entry script has run in a fresh server, Streamlit runs a
+    deep link such as /trajectories as a bare script from pages/ (its legacy multipage mode)."""
+    page = browser.new_page()
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_selector(PLOT, timeout=60_000)
+    page.close()
+    return app_url
+
+
+def _wait_idle(page) -> None:
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)
+
+
+def _chips(page) -> list[str]:
+    """The provinces selected in the multiselect, as its tags name them."""
+    return page.locator('[data-testid="stMultiSelect"] [data-tag]').evaluate_all(
+        "tags => tags.map(tag => tag.getAttribute('aria-label'))")
+
+
+def _assert_clean(page, errors) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert not errors, errors
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Traceback" not in body and "KeyError" not in body
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_trajectories_page_renders_in_both_languages(served, browser, lang):
+    page, errors = open_page(browser, f"{served}/trajectories?lang={lang}", f"trajectories_{lang}.png",
+                             wait_for=PLOT, height=2600)
+    try:
+        _assert_clean(page, errors)
+        assert t("nav.trajectories", lang) in page.locator("h1").first.inner_text()
+        traces = page.evaluate(TRACES)
+        rows = curated()
+        plans = set(rows.loc[rows["indicator_key"] == "services_growth", "document_id"])
+        assert {tr["doc"] for tr in traces} == plans
+        # the chart's own title, method note and consistency section are in the page's language
+        plot_text = page.locator(PLOT).first.inner_text()
+        assert t("trajectory.legend_title", lang) in plot_text
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert t("trajectory.checks.title", lang) in main
+        assert t("trajectory.method.title", lang) in main
+        # the year table shows 2030 for Hậu Giang's 'ít nhất 8,7%/năm': ≥ 230,3 / ≥ 230.3
+        assert ("≥ 230,3" if lang == "vi" else "≥ 230.3") in main
+    finally:
+        page.close()
+
+
+def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, browser):
+    link = f"{served}/trajectories?lang=vi&indicator=services_share_grdp&provinces=31,51&projection=1"
+    page, errors = open_page(browser, link, "trajectories_shared_link_vi.png", wait_for=PLOT, height=2000)
+    try:
+        _assert_clean(page, errors)
+        traces = page.evaluate(TRACES)
+        rows = curated()
+        shares = rows[(rows["indicator_key"] == "services_share_grdp")
+                      & rows["province_code"].isin(["31", "51", "VN"]) & (rows["target_year"] <= 2030)]
+        assert {tr["doc"] for tr in traces} == set(shares["document_id"])
+        hai_phong = shares[shares["province_code"] == "31"].sort_values("target_year")
+        projected = [tr for tr in traces if tr["projection"] and tr["doc"] in set(hai_phong["document_id"])]
+        assert projected and all(tr["dash"] == "dot" for tr in projected)
+        assert projected[0]["x"][-1] == 2030
+        first, last = hai_phong.iloc[0], hai_phong.iloc[-1]
+        pace = (last["value_low"] - first["value_low"]) / (last["target_year"] - first["target_year"])
+        assert projected[0]["y"][-1] == pytest.approx(last["value_low"] + pace * (2030 - last["target_year"]))
+        assert _chips(page) == ["Hải Phòng", "Quảng Ngãi"]
+
+        page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+        page.wait_for_function("() => document.querySelector('h1') && "
+                               f"document.querySelector('h1').innerText.includes({t('nav.trajectories', 'en')!r})",
+                               timeout=60_000)
+        _wait_idle(page)
+        page.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=\"stMultiSelect\"] [data-tag]'))"
+                               ".some(tag => tag.getAttribute('aria-label') === 'Haiphong')", timeout=30_000)
+        legend = t("trajectory.projection_legend", "en")
+        page.wait_for_function("legend => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                               ".some(gd => gd.data.some(tr => (tr.name || '').includes(legend)))", arg=legend,
+                               timeout=30_000)
+        query = parse_qs(urlparse(page.url).query)
+        assert query["lang"] == ["en"] and query["indicator"] == ["services_share_grdp"]
+        assert query["provinces"] == ["31,51"] and query["projection"] == ["1"]
+        assert _chips(page) == ["Haiphong", "Quang Ngai"]
+        indicators = pd.read_csv(DATA / "indicators.csv").set_index("indicator_key")
+        shown = page.locator('[data-testid="stSelectbox"] input').first.input_value()
+        assert shown.startswith(indicators.loc["services_share_grdp", "label_en"]), shown
+        traces = page.evaluate(TRACES)
+        assert {tr["doc"] for tr in traces} == set(shares["document_id"])
+        assert any(t("trajectory.projection_legend", "en") in (tr["name"] or "") for tr in traces)
+        page.screenshot(path=str(ARTIFACTS / "trajectories_shared_link_en.png"),
+                        full_page=True)
+        _assert_clean(page, [])
+    finally:
+        page.close()

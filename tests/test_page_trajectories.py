@@ -1,0 +1,259 @@
+"""Trajectories page (AppTest): the figure's traces, the tables and the URL state.
+
+Expected values are computed here from the curated CSV files (data/targets/*.csv and the reference
+tables) with the test's own arithmetic, never typed in and never taken from dashboard_lib.trajectory.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_lib.i18n import t
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+PAGE = "pages/trajectories.py"
+
+
+# ---------------------------------------------------------------- expected values from the curated files
+
+def curated() -> pd.DataFrame:
+    frames = [pd.read_csv(p, dtype={"province_code": str}) for p in sorted((DATA / "targets").glob("*.csv"))]
+    targets = pd.concat(frames, ignore_index=True)
+    documents = pd.read_csv(DATA / "documents.csv", dtype={"province_code": str})[["document_id", "document_number"]]
+    indicators = pd.read_csv(DATA / "indicators.csv")[["indicator_key", "measure", "label_vi", "label_en"]]
+    return targets.merge(documents, on="document_id").merge(indicators, on="indicator_key")
+
+
+def province_names(lang: str) -> dict[str, str]:
+    provinces = pd.read_csv(DATA / "provinces.csv", dtype={"province_code": str})
+    return dict(zip(provinces["province_code"], provinces[f"name_{lang}"]))
+
+
+def provinces_with(indicator: str) -> list[str]:
+    rows = curated()
+    rows = rows[(rows["indicator_key"] == indicator) & (rows["province_code"] != "VN")]
+    return sorted(rows["province_code"].unique())
+
+
+def expected_index(document_id: str, indicator: str = "services_growth") -> dict[int, tuple[float, float]]:
+    """Index 2020 = 100 compounded by hand from the plan's average rates for periods from 2021."""
+    rows = curated()
+    rows = rows[(rows["document_id"] == document_id) & (rows["indicator_key"] == indicator)
+                & (rows["period_start"] >= 2021)].sort_values("period_start")
+    low = high = 100.0
+    out = {2020: (low, high)}
+    for r in rows.itertuples():
+        for year in range(int(r.period_start), int(r.period_end) + 1):
+            low *= 1 + r.value_low / 100
+            high *= 1 + r.value_high / 100
+            out[year] = (low, high)
+    return out
+
+
+# ---------------------------------------------------------------- running the page
+
+def open_page(lang: str = "vi", **params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    for name in [n for n in at.query_params if n != "lang"]:
+        del at.query_params[name]
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def figure(at: AppTest) -> dict:
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1, "expected exactly one chart"
+    return json.loads(charts[0].proto.spec)
+
+
+def drawn(fig: dict, projection: bool = False) -> dict[str, dict[int, tuple[float, float]]]:
+    """document_id -> {year: (low, high)} read back from the traces (band edges or a single line)."""
+    out: dict[str, dict[int, list[float]]] = {}
+    for trace in fig["data"]:
+        meta = trace.get("meta") or {}
+        if "document_id" not in meta or meta.get("role") or meta.get("points_only"):
+            continue
+        if bool(meta.get("projection")) != projection:
+            continue
+        values = out.setdefault(meta["document_id"], {})
+        for x, y in zip(trace["x"], trace["y"]):
+            pair = values.setdefault(int(x), [None, None])
+            if not meta.get("band"):
+                pair[0] = pair[1] = y
+            elif trace.get("fill") == "tonexty":
+                pair[1] = y
+            else:
+                pair[0] = y
+    return {doc: {year: tuple(pair) for year, pair in years.items()} for doc, years in out.items()}
+
+
+def legend_names(fig: dict) -> list[str]:
+    return [trace["name"] for trace in fig["data"] if trace.get("showlegend", True)]
+
+
+def documents_drawn(fig: dict) -> set[str]:
+    return {(trace.get("meta") or {}).get("document_id") for trace in fig["data"]} - {None}
+
+
+def plan_ids(indicator: str, provinces: list[str] | None = None, national: bool = True) -> set[str]:
+    rows = curated()
+    rows = rows[rows["indicator_key"] == indicator]
+    keep = rows["province_code"].isin(provinces) if provinces is not None else rows["province_code"] != "VN"
+    if national:
+        keep |= rows["province_code"] == "VN"
+    return set(rows.loc[keep, "document_id"])
+
+
+# ---------------------------------------------------------------- tests
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_default_view_draws_every_services_growth_plan(app_env, lang):
+    at = open_page(lang)
+    assert at.selectbox(key="trajectory.indicator").value == "services_growth"
+    assert sorted(at.multiselect(key="trajectory.provinces").value) == provinces_with("services_growth")
+    fig = figure(at)
+    assert fig["layout"]["separators"] == (",." if lang == "vi" else ".,")
+    label = curated().query("indicator_key == 'services_growth'")[f"label_{lang}"].iloc[0]
+    assert label in fig["layout"]["title"]["text"]
+    paths = drawn(fig)
+    assert set(paths) == plan_ids("services_growth")
+    for document_id, years in paths.items():
+        expected = expected_index(document_id)
+        for year in (2025, 2030):
+            if year in expected:
+                assert years[year] == pytest.approx(expected[year], abs=1e-6), (document_id, year)
+            else:
+                assert year not in years, f"{document_id} is drawn past its horizon without the projection"
+    names = province_names(lang)
+    numbers = dict(curated()[["document_id", "document_number"]].drop_duplicates().values)
+    legend = legend_names(fig)
+    for code in provinces_with("services_growth"):
+        documents = curated().query("indicator_key == 'services_growth' and province_code == @code")["document_id"]
+        for document_id in set(documents):
+            assert f"{names[code]} – {numbers[document_id]}" in legend
+    assert any(t("national", lang) in name and "531/QĐ-TTg" in name for name in legend)
+    source = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    for document_id in paths:
+        assert numbers[document_id] in source
+    # 8.7 %/year from 2021 (Hậu Giang, 'ít nhất') reaches 230.3 in 2030 and is drawn as an open minimum
+    hau_giang = next(tr for tr in fig["data"] if (tr.get("meta") or {}).get("bound") == "lower")
+    assert hau_giang["line"]["dash"] == "dash" and round(hau_giang["y"][-1], 1) == 230.3
+    # the year table: one column per plan, the 2030 row in the language's number format
+    table = at.table[1].value
+    assert str(table.index[-1]) == "2030"
+    cell = table.loc["2030"].iloc[[i for i, c in enumerate(table.columns) if "02/CTr-UBND" in c][0]]
+    assert cell == ("≥ 230,3" if lang == "vi" else "≥ 230.3")
+
+
+def test_changing_indicator_draws_share_lines_and_points(app_env):
+    at = open_page("vi")
+    at.selectbox(key="trajectory.indicator").set_value("services_share_grdp").run()
+    assert not at.exception
+    assert at.query_params["indicator"] == ["services_share_grdp"] or at.query_params["indicator"] == \
+        "services_share_grdp"
+    fig = figure(at)
+    shares = curated().query("indicator_key == 'services_share_grdp' and target_year <= 2030")
+    lines = drawn(fig)
+    # plans with two years of values are straight lines between them; the others are lone targets
+    for document_id, rows in shares.groupby("document_id"):
+        if rows["target_year"].nunique() >= 2:
+            first, last = rows.sort_values("target_year").iloc[[0, -1]].itertuples()
+            assert lines[document_id][first.target_year] == pytest.approx((first.value_low, first.value_high))
+            assert lines[document_id][last.target_year] == pytest.approx((last.value_low, last.value_high))
+            middle = first.target_year + 1
+            step = (last.value_low - first.value_low) / (last.target_year - first.target_year)
+            assert lines[document_id][middle][0] == pytest.approx(first.value_low + step)
+        else:
+            (target,) = rows.itertuples()
+            points = [tr for tr in fig["data"] if (tr.get("meta") or {}).get("document_id") == document_id]
+            assert points and all(tr["meta"].get("points_only") for tr in points)
+            assert sorted(points[0]["y"]) == sorted({target.value_low, target.value_high})
+            assert points[0]["x"][0] == target.target_year
+    assert documents_drawn(fig) == plan_ids("services_share_grdp")
+    assert any(t("trajectory.points_note", "vi", plans="")[2:12] in c.value for c in at.caption)
+
+
+def test_changing_provinces_keeps_only_their_plans_and_the_nation(app_env):
+    at = open_page("en")
+    at.multiselect(key="trajectory.provinces").set_value(["31"]).run()
+    fig = figure(at)
+    assert documents_drawn(fig) == plan_ids("services_growth", ["31"])
+    assert at.query_params["provinces"] in (["31"], "31")
+    hai_phong = next(iter(plan_ids("services_growth", ["31"], national=False)))
+    assert drawn(fig)[hai_phong][2025] == pytest.approx(expected_index(hai_phong)[2025])
+
+
+def test_url_parameters_restore_indicator_provinces_and_projection(app_env):
+    at = open_page("vi", indicator="freight_volume", provinces="31", projection="1")
+    assert at.selectbox(key="trajectory.indicator").value == "freight_volume"
+    assert at.multiselect(key="trajectory.provinces").value == ["31"]
+    assert at.toggle(key="trajectory.projection").value is True
+    fig = figure(at)
+    rows = curated().query("indicator_key == 'freight_volume' and province_code == '31'").sort_values("target_year")
+    (document_id,) = set(rows["document_id"])
+    v2020, v2025 = rows["value_low"].iloc[0], rows["value_low"].iloc[-1]
+    assert drawn(fig)[document_id][2025] == pytest.approx((v2025, v2025))
+    projected = drawn(fig, projection=True)[document_id]
+    # the 2020–2025 pace continued five more years: v2025 × (v2025 / v2020)
+    assert projected[2030][0] == pytest.approx(v2025 * v2025 / v2020)
+    assert any(t("trajectory.projection_legend", "vi") in name for name in legend_names(fig))
+    assert not any(n.value.startswith(t("state.invalid_url", "vi")) for n in at.info)
+
+
+def test_invalid_url_values_fall_back_with_a_notice(app_env):
+    at = open_page("en", indicator="no_such_indicator", provinces="31,ZZ", projection="maybe")
+    notices = [n.value for n in at.info if n.value.startswith(t("state.invalid_url", "en"))]
+    assert notices and all(name in notices[0] for name in ("indicator", "provinces", "projection"))
+    assert at.selectbox(key="trajectory.indicator").value == "services_growth"
+    assert at.multiselect(key="trajectory.provinces").value == ["31"]
+    assert at.toggle(key="trajectory.projection").value is False
+
+
+def test_empty_selection_says_so_and_shows_only_the_nation(app_env):
+    at = open_page("vi", provinces="")
+    assert t("trajectory.empty.no_provinces_national", "vi") in [n.value for n in at.info]
+    fig = figure(at)
+    national = set(curated().query("indicator_key == 'services_growth' and province_code == 'VN'")["document_id"])
+    assert documents_drawn(fig) == national
+
+
+def test_indicator_with_a_single_province_says_so(app_env):
+    rows = curated()
+    rows = rows[rows["measure"].isin(["share", "level"]) & (rows["target_year"] <= 2030)]
+    counts = rows.groupby("indicator_key")["province_code"].nunique()
+    years = rows[rows["province_code"] != "VN"].groupby(["indicator_key", "document_id"])["target_year"].nunique()
+    singles = [k for k in counts[counts == 1].index if years.get(k, pd.Series(dtype=int)).max() >= 2]
+    if not singles:
+        pytest.skip("no indicator stated by a single province with two years of values")
+    indicator = singles[0]
+    (code,) = rows.loc[rows["indicator_key"] == indicator, "province_code"].unique()
+    at = open_page("en", indicator=indicator)
+    assert t("trajectory.single_province", "en", province=province_names("en")[code]) in [n.value for n in at.info]
+    assert figure(at)["data"], "the single province is still drawn"
+
+
+def test_consistency_checks_show_hai_phong_freight_rate(app_env):
+    at = open_page("vi", provinces="31")
+    rows = curated().query("province_code == '31' and indicator_key in ['freight_volume', 'freight_volume_growth']")
+    levels = rows[rows["indicator_key"] == "freight_volume"].sort_values("target_year")
+    stated = rows.loc[rows["indicator_key"] == "freight_volume_growth", "value_low"].iloc[0]
+    compound = ((levels["value_low"].iloc[-1] / levels["value_low"].iloc[0]) ** (1 / 5) - 1) * 100
+    tables = [tb.value for tb in at.table]
+    checks = pd.concat([tb for tb in tables if t("trajectory.col.verdict", "vi") in tb.columns])
+    freight = checks[checks[t("trajectory.col.inputs", "vi")].str.contains("207.900.000", regex=False)]
+    assert len(freight) == 1
+    implied = f"{compound:.2f}".replace(".", ",") + "%/năm"
+    assert freight[t("trajectory.col.implied", "vi")].iloc[0] == implied
+    consistent = abs(compound - stated) <= 0.1
+    assert freight[t("trajectory.col.verdict", "vi")].iloc[0] == t(
+        "trajectory.status_label." + ("consistent" if consistent else "inconsistent"), "vi")

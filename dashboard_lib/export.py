@@ -202,7 +202,7 @@ def _source_prefixes() -> tuple[str, ...]:
     return tuple(t("source.line", lang).split("{")[0].strip() for lang in ("vi", "en"))
 
 
-def _plain(text: object) -> str:
+def plain_text(text: object) -> str:
     """Plotly pseudo-HTML as plain text: tags dropped, entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", " ", str(text or ""))).strip()
 
@@ -310,11 +310,11 @@ def figure_for_export(fig: go.Figure | dict | str, *, title: str, subtitle: str 
         fig = json.loads(fig)
     out = go.Figure(fig)
     if subtitle is None:
-        subtitle = _plain(out.layout.title.subtitle.text)
+        subtitle = plain_text(out.layout.title.subtitle.text)
     prefixes = _source_prefixes()
     kept = [a for a in out.layout.annotations
             if getattr(a, "name", None) != "export-footnote"
-            and not _plain(a.text).startswith(prefixes)]
+            and not plain_text(a.text).startswith(prefixes)]
 
     # Text blocks, measured on the page size first; they keep their look when the layout grows.
     def blocks(zoom: float):

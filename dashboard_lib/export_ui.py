@@ -104,6 +104,14 @@ def export_controls(fig: go.Figure, *, key: str, title: str, subtitle: str | Non
         st.caption(t("export.deck.count", lang, n=count))
 
 
+def chart_export(fig: go.Figure, *, key: str, lang: str, source: Sequence[str] | pd.Series | str | None = None,
+                 data_frame: pd.DataFrame | None = None, filters: Mapping[str, object] | None = None,
+                 unit: str = "") -> None:
+    """export_controls for a chart that carries its own title and subtitle (the pages' charts do)."""
+    export_controls(fig, key=key, title=export.plain_text(fig.layout.title.text), subtitle=None, unit=unit,
+                    source=source, data_frame=data_frame, filters=filters, lang=lang)
+
+
 # ---------------------------------------------------------------- the basket, for pages/slide_deck.py
 
 def deck_items() -> list[dict]:

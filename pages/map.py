@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import maps, page, state, widgets
+from dashboard_lib import export_ui, maps, page, state, widgets
 from dashboard_lib.i18n import t
 
 lang, version = page.context()
@@ -111,7 +111,9 @@ with left:
     st.caption(maps.source_text(md, shape, lang))
     if shape == "boundary":
         st.caption(t("map.caveat", lang))
-    widgets.csv_download(maps.csv_frame(md, lang), f"map_{indicator}_{year}_{view}", lang, key="map_csv")
+    mapped = maps.csv_frame(md, lang)
+    widgets.csv_download(mapped, f"map_{indicator}_{year}_{view}", lang, key="map_csv")
+    export_ui.chart_export(figure, key="map_chart", lang=lang, data_frame=mapped, source=list(md.documents))
 
 state.set_url("indicator", indicator)
 state.set_url("year", year)

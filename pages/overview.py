@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import charts, data, formatting, page, state, tables, widgets
+from dashboard_lib import charts, export_ui, data, formatting, page, state, tables, widgets
 from dashboard_lib.i18n import t
 from dashboard_lib.widgets import escape_markdown as md
 
@@ -89,6 +89,8 @@ else:
                                   subtitle=t("overview.chart.subtitle", lang, unit=plot["unit"].iloc[0]))
     st.plotly_chart(figure, key="overview_chart", config={"displaylogo": False})
     widgets.csv_download(tables.ranges_csv(plot), f"dich-vu-2030-{indicator}", lang, key="overview_chart_csv")
+    export_ui.chart_export(figure, key="overview_chart", lang=lang, source=plot["document_number"],
+                           data_frame=plot, unit=plot["unit"].iloc[0])
     st.caption(t("overview.chart.note", lang))
 
 # ---------------------------------------------------------------- what changed since the last build

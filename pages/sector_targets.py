@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import charts, data, formatting, page, state, tables, widgets
+from dashboard_lib import charts, export_ui, data, formatting, page, state, tables, widgets
 from dashboard_lib.i18n import label_column, t
 
 lang, version = page.context()
@@ -127,6 +127,8 @@ else:
         figure = charts.target_ranges(selection, lang, built_on=built_on, benchmarks=compare)
         st.plotly_chart(figure, key="sector_chart", config={"displaylogo": False})
         widgets.csv_download(tables.ranges_csv(plot), stem, lang, key="sector_chart_csv")
+        export_ui.chart_export(figure, key="sector_chart", lang=lang, source=plot["document_number"],
+                               data_frame=plot, unit=plot["unit"].iloc[0])
         st.caption(t("sector.hover_hint", lang))
     with table_tab:
         table = tables.ranges_table(plot, lang)

@@ -5,7 +5,7 @@ import functools
 
 import streamlit as st
 
-from dashboard_lib import data, page, state, widgets
+from dashboard_lib import data, export_ui, page, state, widgets
 from dashboard_lib import tasks as lib
 from dashboard_lib.i18n import t
 
@@ -51,7 +51,10 @@ else:
     st.plotly_chart(lib.matrix_figure(counts, filters, lang, source), key=key, on_select=functools.partial(
         lib.on_matrix_select, key), selection_mode="points", config={"displayModeBar": False})
     st.caption(t("tasks.matrix.caption", lang))
-    widgets.csv_download(lib.matrix_export(counts, filters, lang), "nhiem-vu-ma-tran", lang, "tasks_matrix_csv")
+    matrix = lib.matrix_export(counts, filters, lang)
+    widgets.csv_download(matrix, "nhiem-vu-ma-tran", lang, "tasks_matrix_csv")
+    export_ui.chart_export(lib.matrix_figure(counts, filters, lang, source), key="tasks_matrix", lang=lang,
+                           source=selection["document_number"], data_frame=matrix)
 
 if filters.cell is not None:
     agency_label = dict(zip(counts["agency_key"], counts["agency_label"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import data, page, state, trajectory, widgets
+from dashboard_lib import data, export_ui, page, state, trajectory, widgets
 from dashboard_lib.i18n import t
 
 lang, version = page.context()
@@ -99,12 +99,14 @@ if conflicts:
 
 built_on = str(data.build_info(version)["built_at"])[:10]
 source = widgets.source_line([p.document_number for p in paths], built_on, lang)
-st.plotly_chart(trajectory.figure(paths, meta, lang, source), key="trajectory.chart",
-                config={"displaylogo": False})
+figure = trajectory.figure(paths, meta, lang, source)
+st.plotly_chart(figure, key="trajectory.chart", config={"displaylogo": False})
 
 numbers = trajectory.implied_numbers(paths)
-widgets.csv_download(trajectory.csv_frame(numbers, meta, lang), f"lo-trinh-2030_{indicator}", lang,
-                     key="trajectory.download")
+implied = trajectory.csv_frame(numbers, meta, lang)
+widgets.csv_download(implied, f"lo-trinh-2030_{indicator}", lang, key="trajectory.download")
+export_ui.chart_export(figure, key="trajectory_chart", lang=lang, source=[p.document_number for p in paths],
+                       data_frame=implied)
 
 st.subheader(t("trajectory.table.title", lang))
 st.table(trajectory.summary_table(paths, meta, lang).set_index(t("trajectory.col.plan", lang)))

@@ -58,7 +58,11 @@ def _ensure_once(state: tuple) -> BuildResult | None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _connection(version: WarehouseVersion) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(version.path, read_only=True)
+    # duckdb.connect(path) would hand back the database instance already open for that path, i.e. the
+    # previous build's file; attaching from a fresh in-memory connection opens the file now at the path.
+    con = duckdb.connect()
+    con.execute("ATTACH ? AS warehouse (READ_ONLY)", [version.path])
+    return con
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -66,6 +70,7 @@ def query(version: WarehouseVersion, sql: str, params: tuple = ()) -> pd.DataFra
     """Run a read-only query; results are cached per (warehouse version, SQL, parameters)."""
     cursor = _connection(version).cursor()
     try:
+        cursor.execute("USE warehouse")
         return cursor.execute(sql, list(params)).df()
     finally:
         cursor.close()

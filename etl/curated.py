@@ -27,6 +27,7 @@ MEASURES = ("growth_rate", "share", "level", "count", "ratio", "rank", "index")
 PROVINCE_TYPES = ("city", "province")
 NATIONAL_CODE = "VN"
 MAX_CITATION_CHARS = 200
+MAX_ROWS_PER_FILE = 100_000  # far above any plan; a bigger file is a mistake (or an attack), not data
 YEAR_RANGE = (1990, 2100)
 AGENCY_TYPES = ("department", "bank_branch", "management_board", "district_committees", "office", "collective",
                 "public_service_unit", "central_agency", "mass_organisation", "enterprise", "other")
@@ -65,6 +66,7 @@ class FileSpec:
     key: list[str]
     allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     optional: bool = False  # a table whose files may be absent altogether
+    keep_raw: tuple[str, ...] = ()  # columns whose text as written is kept as _raw_<column>
 
 
 SPECS: list[FileSpec] = [
@@ -101,7 +103,8 @@ SPECS: list[FileSpec] = [
               "indicator_key": TEXT, "kind": TEXT, "comparator": TEXT, "value_low": NUMBER, "value_high": NUMBER,
               "unit_key": TEXT, "period_start": OPTIONAL_INT, "period_end": OPTIONAL_INT, "target_year": INT,
               "year_basis": TEXT, "section": TEXT, "citation": TEXT, "note": OPTIONAL_TEXT},
-             ["target_id"], {"kind": KINDS, "comparator": COMPARATORS, "year_basis": YEAR_BASES}),
+             ["target_id"], {"kind": KINDS, "comparator": COMPARATORS, "year_basis": YEAR_BASES},
+             keep_raw=("value_low", "value_high")),
     FileSpec("agencies", "agencies.csv",
              {"agency_key": TEXT, "label_vi": TEXT, "label_en": TEXT, "agency_type": TEXT},
              ["agency_key"], {"agency_type": AGENCY_TYPES}, optional=True),
@@ -120,7 +123,14 @@ _PANDAS_TYPES = {TEXT: str, OPTIONAL_TEXT: str, INT: "Int64", OPTIONAL_INT: "Int
 
 
 class CuratedData(dict):
-    """Table name -> validated DataFrame, plus each row's origin for error messages."""
+    """Table name -> validated DataFrame, plus each row's origin for error messages.
+
+    `known` holds every key as written in each table, including rows dropped for a bad cell, and is
+    None for a table that failed to load: references to such rows are not reported again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.known: dict[str, set[str] | None] = {}
 
 
 # ---------------------------------------------------------------- reading
@@ -162,19 +172,11 @@ def read_csv_file(path: Path, spec: FileSpec, issues: list[Issue]) -> pd.DataFra
         issues.append(Issue(name, None, None, "file is empty: it needs at least the header row"))
         return None
     rows = list(csv.reader(io.StringIO(text)))
-    header, body = rows[0], rows[1:]
-    width_ok = True
-    for number, cells in enumerate(body, start=2):
-        if cells and len(cells) != len(header):
-            issues.append(Issue(name, number, None, f"has {len(cells)} fields but the header has {len(header)} "
-                                                    "(an unquoted comma in a text?)"))
-            width_ok = False
-    if not width_ok:
+    if len(rows) - 1 > MAX_ROWS_PER_FILE:
+        issues.append(Issue(name, None, None, f"has {len(rows) - 1:,} rows; a curated file holds at most "
+                                              f"{MAX_ROWS_PER_FILE:,} (split it by document)"))
         return None
-    body = [cells for cells in body if cells]
-    frame = pd.DataFrame(body, columns=header, dtype=str) if body else pd.DataFrame(columns=header, dtype=str)
-    header = [str(c).strip() for c in frame.columns]
-    frame.columns = header
+    header = [cell.strip() for cell in rows[0]]
     expected = list(spec.columns)
     missing = [c for c in expected if c not in header]
     extra = [c for c in header if c not in expected]
@@ -184,20 +186,35 @@ def read_csv_file(path: Path, spec: FileSpec, issues: list[Issue]) -> pd.DataFra
         issues.append(Issue(name, 1, column, f"unknown column (expected columns: {', '.join(expected)})"))
     if len(set(header)) != len(header):
         issues.append(Issue(name, 1, None, "a column name appears twice in the header"))
-    if missing or extra or len(set(header)) != len(header):
+    width_ok = True
+    for number, cells in enumerate(rows[1:], start=2):
+        if cells and len(cells) != len(header):
+            issues.append(Issue(name, number, None, f"has {len(cells)} fields but the header has {len(header)} "
+                                                    "(an unquoted comma in a text?)"))
+            width_ok = False
+    if missing or extra or len(set(header)) != len(header) or not width_ok:
         return None
-    frame = frame[expected].copy()
-    for column in expected:
-        values = frame[column].astype(str)
-        stripped = values.str.strip()
-        normalised = stripped.map(lambda s: unicodedata.normalize("NFC", s))
-        for idx in normalised.index[normalised != stripped]:
-            issues.append(Issue(name, int(idx) + 2, column,
-                                "text was not NFC-normalised Unicode (e.g. decomposed diacritics); "
-                                "normalised on load", "warning"))
-        frame[column] = normalised
+    positions = [header.index(column) for column in expected]
+    records, numbers = [], []
+    for number, cells in enumerate(rows[1:], start=2):  # spreadsheet row numbers: the header is row 1
+        if not cells:
+            continue
+        record = []
+        for column, position in zip(expected, positions):
+            value = cells[position].strip()
+            if not unicodedata.is_normalized("NFC", value):
+                issues.append(Issue(name, number, column, "text was not NFC-normalised Unicode (e.g. decomposed "
+                                                          "diacritics); normalised on load", "warning"))
+                value = unicodedata.normalize("NFC", value)
+            record.append(value)
+        records.append(record)
+        numbers.append(number)
+    frame = pd.DataFrame(records, columns=expected, dtype=str) if records else \
+        pd.DataFrame(columns=expected, dtype=str)
     frame["_file"] = name
-    frame["_row"] = frame.index + 2
+    frame["_row"] = pd.Series(numbers, dtype="int64")
+    for column in spec.keep_raw:  # text as written, for checks that typing would hide (1.200 vs 1200)
+        frame[f"_raw_{column}"] = frame[column]
     return frame
 
 
@@ -289,10 +306,13 @@ def load_curated(data_dir: Path) -> tuple[CuratedData, list[Issue]]:
             if not spec.optional:
                 issues.append(Issue(f"data/{spec.pattern}", None, None, "required file is missing"))
             tables[spec.table] = pd.DataFrame(columns=[*spec.columns, "_file", "_row"])
+            tables.known[spec.table] = None if not spec.optional else set()
             continue
-        frames = [f for f in (read_csv_file(p, spec, issues) for p in paths) if f is not None]
-        raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        frames = [read_csv_file(p, spec, issues) for p in paths]
+        loaded = [f for f in frames if f is not None]
+        raw = pd.concat(loaded, ignore_index=True) if loaded else pd.DataFrame(
             columns=[*spec.columns, "_file", "_row"], dtype=str)
+        tables.known[spec.table] = set(raw[spec.key[0]]) if len(loaded) == len(frames) else None
         tables[spec.table] = typed_frame(raw, spec, issues) if len(raw) else raw
         _check_keys(tables[spec.table], spec, issues)
     check_references(tables, issues)
@@ -310,74 +330,75 @@ def _check_keys(frame: pd.DataFrame, spec: FileSpec, issues: list[Issue]) -> Non
                             f"duplicate id '{key}' (first used in {first['_file']}, row {int(first['_row'])})"))
 
 
-def _unknown(frame: pd.DataFrame, column: str, known: set, what: str, where: str, issues: list[Issue]) -> None:
-    if not known:  # the referenced file itself failed to load and is already reported
+def _unknown(frame: pd.DataFrame, column: str, known: set | None, what: str, where: str,
+             issues: list[Issue]) -> None:
+    if known is None or frame.empty:  # the referenced file itself failed to load and is already reported
         return
-    for _, row in frame.iterrows():
-        value = row[column]
-        if isinstance(value, str) and value not in known:
-            issues.append(Issue(row["_file"], int(row["_row"]), column, f"unknown {what} '{value}' (see {where})"))
+    values = frame[column]
+    bad = frame[values.notna() & ~values.isin(list(known))]
+    for row in bad[["_file", "_row", column]].itertuples(index=False):
+        issues.append(Issue(row[0], int(row[1]), column, f"unknown {what} '{row[2]}' (see {where})"))
+
+
+def _with(known: set[str] | None, *extra: str) -> set[str] | None:
+    return None if known is None else known | set(extra)
 
 
 def check_references(t: CuratedData, issues: list[Issue]) -> None:
-    """Cross-table rules: foreign keys and the rules that span several columns."""
-    regions = set(t["regions"]["region_key"])
-    provinces_2025 = set(t["provinces_2025"]["province_2025_code"])
-    provinces = set(t["provinces"]["province_code"])
-    sectors = set(t["sectors"]["sector_key"])
-    units = set(t["units"]["unit_key"])
-    indicators = t["indicators"].set_index("indicator_key") if len(t["indicators"]) else None
-    documents = t["documents"].set_index("document_id") if len(t["documents"]) else None
+    """Cross-table rules: foreign keys and the rules that span several columns.
 
-    _unknown(t["provinces"], "region_key", regions, "region", "data/regions.csv", issues)
-    _unknown(t["provinces"], "province_2025_code", provinces_2025, "post-2025 province",
+    Rows are walked as plain dicts: this runs on every build, at up to 100× today's data."""
+    known = t.known
+    provinces = _with(known.get("provinces"), NATIONAL_CODE)
+    _unknown(t["provinces"], "region_key", known.get("regions"), "region", "data/regions.csv", issues)
+    _unknown(t["provinces"], "province_2025_code", known.get("provinces_2025"), "post-2025 province",
              "data/provinces_2025.csv", issues)
-    _unknown(t["indicators"], "sector_key", sectors, "sector", "data/sectors.csv", issues)
-    _unknown(t["indicators"], "unit_key", units, "unit", "data/units.csv", issues)
-    _unknown(t["documents"], "province_code", provinces | {NATIONAL_CODE}, "province code",
-             "data/provinces.csv", issues)
-    if documents is not None:
-        _unknown(t["documents"], "implements", set(documents.index), "document", "data/documents.csv", issues)
-        for _, doc in t["documents"].iterrows():
-            national = doc["scope"] == "national"
-            if national != (doc["province_code"] == NATIONAL_CODE):
-                issues.append(Issue(doc["_file"], int(doc["_row"]), "province_code",
-                                    f"a {doc['scope']} document must have province_code "
-                                    f"{'VN' if national else 'of its province'}"))
-            if pd.notna(doc["horizon_start"]) and pd.notna(doc["horizon_end"]) \
-                    and doc["horizon_start"] > doc["horizon_end"]:
-                issues.append(Issue(doc["_file"], int(doc["_row"]), "horizon_end",
-                                    "horizon_end is before horizon_start"))
+    _unknown(t["indicators"], "sector_key", known.get("sectors"), "sector", "data/sectors.csv", issues)
+    _unknown(t["indicators"], "unit_key", known.get("units"), "unit", "data/units.csv", issues)
+    _unknown(t["documents"], "province_code", provinces, "province code", "data/provinces.csv", issues)
+    _unknown(t["documents"], "implements", known.get("documents"), "document", "data/documents.csv", issues)
+    documents = {d["document_id"]: d for d in t["documents"].to_dict("records")}
+    for doc in documents.values():
+        national = doc["scope"] == "national"
+        if national != (doc["province_code"] == NATIONAL_CODE):
+            issues.append(Issue(doc["_file"], int(doc["_row"]), "province_code",
+                                f"a {doc['scope']} document must have province_code "
+                                f"{'VN' if national else 'of its province'}"))
+        if pd.notna(doc["horizon_start"]) and pd.notna(doc["horizon_end"]) \
+                and doc["horizon_start"] > doc["horizon_end"]:
+            issues.append(Issue(doc["_file"], int(doc["_row"]), "horizon_end", "horizon_end is before horizon_start"))
 
     targets = t["targets"]
-    for _, row in targets.iterrows():
+    _unknown(targets, "document_id", known.get("documents"), "document", "data/documents.csv", issues)
+    _unknown(targets, "province_code", provinces, "province code", "data/provinces.csv", issues)
+    _unknown(targets, "sector_key", known.get("sectors"), "sector", "data/sectors.csv", issues)
+    _unknown(targets, "unit_key", known.get("units"), "unit", "data/units.csv", issues)
+    _unknown(targets, "indicator_key", known.get("indicators"), "indicator", "data/indicators.csv", issues)
+    indicator_unit = dict(zip(t["indicators"]["indicator_key"], t["indicators"]["unit_key"]))
+    whole_units = set(t["units"].loc[t["units"]["decimals"] == 0, "unit_key"]) if len(t["units"]) else set()
+    for row in targets.to_dict("records"):
         def report(column: str, message: str) -> None:
             issues.append(Issue(row["_file"], int(row["_row"]), column, message))
 
-        doc = documents.loc[row["document_id"]] if documents is not None and row["document_id"] in \
-            documents.index else None
-        if doc is None:
-            report("document_id", f"unknown document '{row['document_id']}' (see data/documents.csv)")
-        else:
+        doc = documents.get(row["document_id"])
+        if doc is not None:
             if row["province_code"] != doc["province_code"]:
                 report("province_code", f"'{row['province_code']}' differs from the document's province "
                                         f"'{doc['province_code']}'")
             stem = Path(row["_file"]).stem
             if stem != row["document_id"]:
                 report("document_id", f"row of document '{row['document_id']}' is in the file of '{stem}'")
-        if provinces and row["province_code"] not in provinces | {NATIONAL_CODE}:
-            report("province_code", f"unknown province code '{row['province_code']}' (see data/provinces.csv)")
-        if sectors and row["sector_key"] not in sectors:
-            report("sector_key", f"unknown sector '{row['sector_key']}' (see data/sectors.csv)")
-        if units and row["unit_key"] not in units:
-            report("unit_key", f"unknown unit '{row['unit_key']}' (see data/units.csv)")
-        if indicators is None:
-            pass
-        elif row["indicator_key"] not in indicators.index:
-            report("indicator_key", f"unknown indicator '{row['indicator_key']}' (see data/indicators.csv)")
-        elif indicators.loc[row["indicator_key"], "unit_key"] != row["unit_key"]:
+        unit = indicator_unit.get(row["indicator_key"])
+        if unit is not None and unit != row["unit_key"]:
             report("unit_key", f"unit '{row['unit_key']}' differs from the unit of indicator "
-                               f"'{row['indicator_key']}' ('{indicators.loc[row['indicator_key'], 'unit_key']}')")
+                               f"'{row['indicator_key']}' ('{unit}')")
+        if row["unit_key"] in whole_units:
+            for column in ("value_low", "value_high"):
+                written = row.get(f"_raw_{column}")
+                if isinstance(written, str) and re.fullmatch(r"\d{1,3}(\.\d{3})+", written):
+                    report(column, f"'{written}' looks like Vietnamese thousands separators in a count of "
+                                   f"{row['unit_key']}: write {written.replace('.', '')} (or a decimal "
+                                   "value such as 1.25 only if the plan really states one)")
         low, high = row["value_low"], row["value_high"]
         if pd.notna(low) and pd.notna(high):
             if low > high:
@@ -430,20 +451,18 @@ def check_tasks(t: CuratedData, issues: list[Issue]) -> None:
         issues.append(Issue("data/agencies.csv", None, None,
                             "required file is missing: the tasks name agencies by key (agency_key, label_vi, "
                             "label_en, agency_type)"))
-    provinces = set(t["provinces"]["province_code"])
-    sectors = set(t["sectors"]["sector_key"])
-    documents = t["documents"].set_index("document_id") if len(t["documents"]) else None
+    _unknown(tasks, "document_id", t.known.get("documents"), "document", "data/documents.csv", issues)
+    _unknown(tasks, "province_code", _with(t.known.get("provinces"), NATIONAL_CODE), "province code",
+             "data/provinces.csv", issues)
+    _unknown(tasks, "sector_key", t.known.get("sectors"), "sector", "data/sectors.csv", issues)
+    documents = {d["document_id"]: d for d in t["documents"].to_dict("records")}
 
-    for _, row in tasks.iterrows():
+    for row in tasks.to_dict("records"):
         def report(column: str, message: str) -> None:
             issues.append(Issue(row["_file"], int(row["_row"]), column, message))
 
-        doc = documents.loc[row["document_id"]] if documents is not None and row["document_id"] in \
-            documents.index else None
-        if doc is None:
-            if documents is not None:
-                report("document_id", f"unknown document '{row['document_id']}' (see data/documents.csv)")
-        elif row["province_code"] != doc["province_code"]:
+        doc = documents.get(row["document_id"])
+        if doc is not None and row["province_code"] != doc["province_code"]:
             report("province_code", f"'{row['province_code']}' differs from the document's province "
                                     f"'{doc['province_code']}'")
         stem = Path(row["_file"]).stem
@@ -454,11 +473,6 @@ def check_tasks(t: CuratedData, issues: list[Issue]) -> None:
                 and not re.fullmatch(re.escape(row["document_id"]) + r"-T\d{3,}", row["task_id"]):
             report("task_id", f"'{row['task_id']}' should be '{row['document_id']}-T' followed by a number "
                               f"(e.g. {row['document_id']}-T001)")
-        if provinces and row["province_code"] not in provinces | {NATIONAL_CODE}:
-            report("province_code", f"unknown province code '{row['province_code']}' (see data/provinces.csv)")
-        if sectors and row["sector_key"] not in sectors:
-            report("sector_key", f"unknown sector '{row['sector_key']}' (see data/sectors.csv)")
-
         for role in ("lead", "partner"):
             keys_column, text_column = f"{role}_agency_keys", f"{role}_agency_text"
             keys = _key_list(row[keys_column])

@@ -88,7 +88,7 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> No
     frame = frame.copy()
     if "_file" in frame:
         frame["source_row"] = frame["_file"] + ":" + frame["_row"].astype(str)
-        frame = frame.drop(columns=["_file", "_row"])
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
     con.register("_frame", frame)
     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
     con.unregister("_frame")
@@ -168,8 +168,9 @@ def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_d
     maps, map_status = _map_tables(tables, progress) if with_maps else ({}, "skipped")
     with _build_lock(warehouse):
         previous = _previous_targets(warehouse)
+        for leftover in warehouse.parent.glob(f".{warehouse.name}.*.tmp*"):  # from a build that was killed
+            leftover.unlink(missing_ok=True)
         temporary = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
-        temporary.unlink(missing_ok=True)
         try:
             with duckdb.connect(str(temporary)) as con:
                 for name, frame in tables.items():

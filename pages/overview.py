@@ -27,7 +27,11 @@ columns[0].metric(t("home.metric.plans", lang), len(provincial))
 columns[1].metric(t("home.metric.values", lang), int(provincial["n_values"].sum()))
 columns[2].metric(t("home.metric.indicators", lang), targets.loc[targets["scope"] == "provincial", "indicator"].nunique())
 verified = targets["citation_verified"].fillna(False).astype(bool)
-columns[3].metric(t("home.metric.verified", lang), f"{int(verified.sum())}/{int((targets['scope'] == 'provincial').sum())}")
+if info["citations_checked"]:
+    columns[3].metric(t("home.metric.verified", lang),
+                      f"{int(verified.sum())}/{int((targets['scope'] == 'provincial').sum())}")
+else:  # no source texts configured for this build: say so rather than show 0
+    columns[3].metric(t("home.metric.verified", lang), "–", help=t("home.metric.verified.unchecked", lang))
 
 # ---------------------------------------------------------------- headline cards
 headline = data.headline_targets(version)

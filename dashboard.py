@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard_lib import add_plan as add_plan_ui
 from dashboard_lib import data, state
 from dashboard_lib.i18n import t
 
@@ -36,8 +37,11 @@ if build is not None and not build.ok:
         st.stop()
 
 lang = state.language_selector(lang)
+add_plan_ui.editor_sidebar(lang)  # shown only when an editor password is configured
 st.session_state["warehouse_version"] = version
 
 pages = [st.Page(path, title=t(title, lang), icon=icon, default=path.endswith("overview.py"))
          for path, title, icon in PAGES if (HERE / path).exists()]
+if add_plan_ui.editor_enabled():  # editors only: viewers of a shared deployment can never write
+    pages.append(st.Page("pages/add_plan.py", title=t("nav.add_plan", lang), icon=":material/note_add:"))
 st.navigation(pages).run()

@@ -60,10 +60,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(warehouse: Path, **extra_env: str):
+def serve_app(warehouse: Path, **extra_env: str | None):
     """The dashboard served on 127.0.0.1 by a real Streamlit process; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "DV2030_WAREHOUSE": str(warehouse), **extra_env}
+    env = {key: value for key, value in env.items() if value is not None}  # None: unset that variable
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -132,3 +133,32 @@ def open_page(browser, url: str, screenshot: str, wait_for: str | None = None, h
     page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
     serious = [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)]
     return page, serious
+
+
+PLOT = ".js-plotly-plot"
+
+
+@pytest.fixture(scope="session")
+def served(app_url, browser):
+    """The served app, its home page opened once (its first chart rendered) before the tests browse."""
+    page = browser.new_page()
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_selector(PLOT, timeout=60_000)
+    page.close()
+    return app_url
+
+
+def wait_idle(page, settle_ms: int = 1500) -> None:
+    """Wait until Streamlit has finished the current run."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(settle_ms)
+
+
+def assert_clean(page, errors) -> None:
+    """No exception or error box on the page and no console errors (beyond the known harmless ones)."""
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert not errors, errors
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Traceback" not in body and "KeyError" not in body

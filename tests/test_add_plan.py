@@ -139,11 +139,6 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 
 
-def dashboard_script(tmp_path_factory) -> Path:
-    """The app's entry point, which adds the page to the navigation for signed-in editors."""
-    return REPO / "dashboard.py"
-
-
 def document_row(**changes) -> dict:
     row = {"document_id": DOCUMENT_ID, "scope": "provincial", "province_code": "24",
            "document_number": "215/KH-UBND", "document_type_key": "plan", "document_type_vi": "Kế hoạch",
@@ -443,7 +438,7 @@ def test_without_an_editor_secret_the_page_refuses(data_copy, tmp_path_factory):
     no_exception(at)
     assert t("add.refused.no_secret", "en") in texts(at.error)
     assert not at.file_uploader and not at.text_input  # no upload, not even a password box
-    app = AppTest.from_file(str(dashboard_script(tmp_path_factory)), default_timeout=90).run()
+    app = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90).run()
     no_exception(app)
     assert not app.sidebar.expander  # no sign-in box without a configured secret
     with pytest.raises(ValueError):
@@ -480,7 +475,7 @@ def test_sign_in_attempts_are_limited(editor):
 
 def test_upload_review_save_through_the_navigation(editor, tmp_path_factory):
     """The whole flow as an editor: sign in in the sidebar, open the page, upload, review, fill, save."""
-    at = AppTest.from_file(str(dashboard_script(tmp_path_factory)), default_timeout=120)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
     at.query_params["lang"] = "vi"
     at.run()
     no_exception(at)

@@ -5,28 +5,17 @@ save with a missing English title lists the problem and writes nothing. Screensh
 The app is served by its own Streamlit process with an editor password and a private copy of data/."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, HARMLESS_CONSOLE, REPO
+from conftest import ARTIFACTS, HARMLESS_CONSOLE, REPO, serve_app
 from dashboard_lib.i18n import t
-from test_add_plan import PASSWORD, PLAN_TEXT, dashboard_script, folder_hash
+from test_add_plan import PASSWORD, PLAN_TEXT, folder_hash
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 2700}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,29 +26,10 @@ def editor_app(tmp_path_factory):
     shutil.copytree(REPO / "data", data, ignore=shutil.ignore_patterns("warehouse.duckdb*", ".*"))
     plan = folder / "ke-hoach-bac-giang.txt"
     plan.write_text(PLAN_TEXT, encoding="utf-8")
-    env = {**os.environ, "DV2030_DATA_DIR": str(data), "DV2030_WAREHOUSE": str(folder / "warehouse.duckdb"),
-           "DV2030_EDITOR_PASSWORD": PASSWORD, "DV2030_GEO_OFFLINE": "1"}
-    env.pop("DV2030_SOURCES_DIR", None)  # a configured sources folder would receive the saved text
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(dashboard_script(tmp_path_factory)), "--server.headless",
-         "true", "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stdout.read().decode())
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError("Streamlit did not start within 60 s")
-    yield f"http://127.0.0.1:{port}", data, plan
-    process.terminate()
-    process.wait(timeout=20)
+    # no sources folder: a configured one would receive the saved text
+    with serve_app(folder / "warehouse.duckdb", DV2030_DATA_DIR=str(data), DV2030_EDITOR_PASSWORD=PASSWORD,
+                   DV2030_GEO_OFFLINE="1", DV2030_SOURCES_DIR=None) as url:
+        yield url, data, plan
 
 
 def _settle(page) -> None:

@@ -10,13 +10,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import ARTIFACTS, open_page
+from conftest import ARTIFACTS, PLOT, assert_clean, open_page, wait_idle
 from dashboard_lib.i18n import t
 
 pytestmark = pytest.mark.browser
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-PLOT = ".js-plotly-plot"
 PATHS = f"{PLOT} .choroplethlayer path"
 ARCHIPELAGO_LABELS = ("Quần đảo Hoàng Sa (Đà Nẵng)", "Quần đảo Trường Sa (Khánh Hòa)")
 
@@ -47,33 +46,13 @@ def read(name: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture(scope="module")
-def served(app_url, browser):
-    """Open the home page once first: until the entry script has run in a fresh server, Streamlit runs a deep
-    link such as /map as a bare script from pages/ (its legacy multipage mode)."""
-    page = browser.new_page()
-    page.goto(app_url)
-    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    page.wait_for_selector(PLOT, timeout=60_000)
-    page.close()
-    return app_url
-
-
-def check_clean(page, errors) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
-    assert not errors, errors
-    body = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Traceback" not in body and "KeyError" not in body
-
-
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("view", ["63", "34"])
 def test_boundary_map_with_the_archipelagos(served, browser, lang, view):
     page, errors = open_page(browser, f"{served}/map?lang={lang}&view={view}&map=boundary",
                              f"map_{view}_{lang}.png", wait_for=PATHS, height=1900)
     try:
-        check_clean(page, errors)
+        assert_clean(page, errors)
         assert t("map.title", lang) in page.locator("h1").first.inner_text()
         meta = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.meta")
         if meta["shape"] != "boundary":
@@ -102,7 +81,7 @@ def test_tile_map(served, browser, lang):
     page, errors = open_page(browser, f"{served}/map?lang={lang}&view=63&map=tile", f"map_tile_63_{lang}.png",
                              wait_for=PATHS, height=2000)
     try:
-        check_clean(page, errors)
+        assert_clean(page, errors)
         assert page.evaluate("() => document.querySelector('.js-plotly-plot').layout.meta.shape") == "tile"
         text = page.locator(PLOT).text_content()
         compact = text.replace(" ", "")  # a tile writes its name on several lines
@@ -117,7 +96,7 @@ def test_hover_and_click_open_the_province(served, browser):
     page, errors = open_page(browser, f"{served}/map?lang=vi&view=34&indicator=services_share_grdp",
                              "map_34_vi_before_click.png", wait_for=PATHS, height=1900)
     try:
-        check_clean(page, errors)
+        assert_clean(page, errors)
         # The first choropleth trace after the frames holds the coloured provinces.
         coloured = page.locator(f"{PLOT} .choroplethlayer .trace").first.locator("path")
         target = coloured.first

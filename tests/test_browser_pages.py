@@ -10,13 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ARTIFACTS, open_page
+from conftest import ARTIFACTS, PLOT, assert_clean, open_page, wait_idle
 from dashboard_lib.i18n import t
 
 pytestmark = pytest.mark.browser
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-PLOT = ".js-plotly-plot"
 TABLE = '[data-testid="stDataFrame"]'
 PAGES = [("", "nav.overview", "app.title", PLOT),
          ("sector_targets", "nav.sector_targets", "nav.sector_targets", PLOT),
@@ -28,23 +27,6 @@ PLOTTED_VALUES = """() => Array.from(document.querySelectorAll('.js-plotly-plot'
 def curated_targets() -> pd.DataFrame:
     frames = [pd.read_csv(path, dtype={"province_code": str}) for path in sorted((DATA / "targets").glob("*.csv"))]
     return pd.concat(frames, ignore_index=True)
-
-
-@pytest.fixture(scope="module")
-def served(app_url, browser):
-    """Open the home page once first. Until the entry script has run in a fresh server, Streamlit
-    runs a deep link such as /plans as a bare script from pages/ (its legacy multipage mode)."""
-    page = browser.new_page()
-    page.goto(app_url)
-    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    page.wait_for_selector(PLOT, timeout=60_000)
-    page.close()
-    return app_url
-
-
-def _wait_idle(page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(1000)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -94,7 +76,7 @@ def test_shared_link_restores_the_sector_filters(served, browser):
         # Deselect the first target year by clicking its pill: the URL must follow.
         page.get_by_role("button", name=str(years[0]), exact=True).click()
         page.wait_for_function("() => location.search.includes('year=')", timeout=30_000)
-        _wait_idle(page)
+        wait_idle(page)
         shared = page.url
         before = page.evaluate(PLOTTED_VALUES)
     finally:
@@ -107,7 +89,7 @@ def test_shared_link_restores_the_sector_filters(served, browser):
         other = context.new_page()
         other.goto(shared)
         other.wait_for_selector(PLOT, timeout=60_000)
-        _wait_idle(other)
+        wait_idle(other)
         other.screenshot(path=str(ARTIFACTS / "sector_link_after.png"), full_page=True)
         assert other.evaluate(PLOTTED_VALUES) == before
         assert "tourism_international_visitors" in other.url and "year=" in other.url

@@ -11,13 +11,12 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from conftest import ARTIFACTS, open_page
+from conftest import ARTIFACTS, PLOT, assert_clean, open_page, wait_idle
 from dashboard_lib.i18n import t
 
 pytestmark = pytest.mark.browser
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-PLOT = ".js-plotly-plot"
 # document ids, dash styles and the last y of every trace that belongs to a plan
 TRACES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(gd => gd.data
     .filter(tr => tr.meta && tr.meta.document_id)
@@ -30,35 +29,10 @@ def curated() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-@pytest.fixture(scope="module")
-def served(app_url, browser):
-    """Open the home page once first: until the entry script has run in a fresh server, Streamlit runs a
-    deep link such as /trajectories as a bare script from pages/ (its legacy multipage mode)."""
-    page = browser.new_page()
-    page.goto(app_url)
-    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    page.wait_for_selector(PLOT, timeout=60_000)
-    page.close()
-    return app_url
-
-
-def _wait_idle(page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(1500)
-
-
 def _chips(page) -> list[str]:
     """The provinces selected in the multiselect, as its tags name them."""
     return page.locator('[data-testid="stMultiSelect"] [data-tag]').evaluate_all(
         "tags => tags.map(tag => tag.getAttribute('aria-label'))")
-
-
-def _assert_clean(page, errors) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
-    assert not errors, errors
-    body = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Traceback" not in body and "KeyError" not in body
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -66,7 +40,7 @@ def test_trajectories_page_renders_in_both_languages(served, browser, lang):
     page, errors = open_page(browser, f"{served}/trajectories?lang={lang}", f"trajectories_{lang}.png",
                              wait_for=PLOT, height=2600)
     try:
-        _assert_clean(page, errors)
+        assert_clean(page, errors)
         assert t("nav.trajectories", lang) in page.locator("h1").first.inner_text()
         traces = page.evaluate(TRACES)
         rows = curated()
@@ -88,7 +62,7 @@ def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, 
     link = f"{served}/trajectories?lang=vi&indicator=services_share_grdp&provinces=31,51&projection=1"
     page, errors = open_page(browser, link, "trajectories_shared_link_vi.png", wait_for=PLOT, height=2000)
     try:
-        _assert_clean(page, errors)
+        assert_clean(page, errors)
         traces = page.evaluate(TRACES)
         rows = curated()
         shares = rows[(rows["indicator_key"] == "services_share_grdp")
@@ -107,7 +81,7 @@ def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, 
         page.wait_for_function("() => document.querySelector('h1') && "
                                f"document.querySelector('h1').innerText.includes({t('nav.trajectories', 'en')!r})",
                                timeout=60_000)
-        _wait_idle(page)
+        wait_idle(page)
         page.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=\"stMultiSelect\"] [data-tag]'))"
                                ".some(tag => tag.getAttribute('aria-label') === 'Haiphong')", timeout=30_000)
         legend = t("trajectory.projection_legend", "en")
@@ -126,6 +100,6 @@ def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, 
         assert any(t("trajectory.projection_legend", "en") in (tr["name"] or "") for tr in traces)
         page.screenshot(path=str(ARTIFACTS / "trajectories_shared_link_en.png"),
                         full_page=True)
-        _assert_clean(page, [])
+        assert_clean(page, [])
     finally:
         page.close()

@@ -207,6 +207,13 @@ def plain_text(text: object) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", str(text or ""))).strip()
 
 
+def _below_plot(annotation) -> bool:
+    """An annotation pinned under the plot area (a reading note, a caption), in paper coordinates."""
+    if annotation.yref != "paper" or annotation.y is None:
+        return False
+    return annotation.y < 0 or (annotation.y == 0 and (annotation.yshift or 0) < 0)
+
+
 def _with_font(node):
     """The figure JSON with every font family set to the declared font."""
     if isinstance(node, dict):
@@ -312,9 +319,11 @@ def figure_for_export(fig: go.Figure | dict | str, *, title: str, subtitle: str 
     if subtitle is None:
         subtitle = plain_text(out.layout.title.subtitle.text)
     prefixes = _source_prefixes()
+    # The chart's own source line and its notes under the plot are for the screen: the footnote replaces them.
     kept = [a for a in out.layout.annotations
             if getattr(a, "name", None) != "export-footnote"
-            and not plain_text(a.text).startswith(prefixes)]
+            and not plain_text(a.text).startswith(prefixes)
+            and not _below_plot(a)]
 
     # Text blocks, measured on the page size first; they keep their look when the layout grows.
     def blocks(zoom: float):

@@ -214,8 +214,8 @@ def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str) -> g
     role = t(f"tasks.role.{f.role}.matrix", lang)
     height = 300 + 34 * len(agencies)
     figure.update_layout(
-        title={"text": f"{t('tasks.matrix.title', lang, role=role)}<br><sup>{t('tasks.matrix.subtitle', lang)}</sup>",
-               "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top", "yref": "container",
+        title={"text": t("tasks.matrix.title", lang, role=role),
+               "subtitle": {"text": t("tasks.matrix.unit", lang)}, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top", "yref": "container",
                "pad": {"t": 12, "l": 4}, "font": {"size": 18}},
         height=height, margin={"l": 10, "r": 110, "t": 200, "b": 70}, font={"family": FONT, "size": 13},
         separators=formatting.plotly_separators(lang), plot_bgcolor="white", clickmode="event+select",
@@ -306,7 +306,12 @@ def task_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def highlight_deadlines(table: pd.DataFrame, tasks: pd.DataFrame):
-    """A Styler colouring reporting duties and annual deadlines (the Reporting/Timing columns say it in words)."""
+    """A Styler colouring reporting duties and annual deadlines (the Reporting/Timing columns say it in words).
+
+    Pandas refuses to style more than `styler.render.max_elements` cells (Streamlit raises): a longer list is
+    shown unstyled, its Reporting/Timing columns still say which rows are deadlines."""
+    if table.size > pd.get_option("styler.render.max_elements"):
+        return table
     flags = tasks["is_deadline"].fillna(False).astype(bool).to_numpy()
 
     def style(row: pd.Series) -> list[str]:

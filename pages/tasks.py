@@ -50,7 +50,7 @@ else:
     key = lib.matrix_key()
     st.plotly_chart(lib.matrix_figure(counts, filters, lang, source), key=key, on_select=functools.partial(
         lib.on_matrix_select, key), selection_mode="points", config={"displayModeBar": False})
-    st.caption(t("tasks.matrix.caption", lang))
+    st.caption(t("tasks.matrix.subtitle", lang) + " " + t("tasks.matrix.caption", lang))
     matrix = lib.matrix_export(counts, filters, lang)
     widgets.csv_download(matrix, "nhiem-vu-ma-tran", lang, "tasks_matrix_csv")
     export_ui.chart_export(lib.matrix_figure(counts, filters, lang, source), key="tasks_matrix", lang=lang,

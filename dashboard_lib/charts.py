@@ -37,6 +37,12 @@ TOP = 150  # pixels above the plot: title, subtitle, legend
 BOTTOM = 100  # pixels below the plot: axis title and the source line
 
 
+def _escape(text: str) -> str:
+    """Data text inside Plotly's labels and hover: <, > and & escaped so it cannot add markup. Quotes stay as they
+    are (Plotly shows an escaped quote as the literal text &quot;, and there are no attributes to break out of)."""
+    return html.escape(text, quote=False)
+
+
 # ---------------------------------------------------------------- data behind the range chart
 
 def _unit(row, lang: str) -> str:
@@ -72,6 +78,7 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
         return pd.DataFrame(columns=columns)
     national = frame[frame["province_code"] == NATIONAL_CODE]
     rows = []
+    found: dict[tuple, pd.Series | None] = {}  # _benchmark_for depends on these three fields only
     for row in frame.itertuples(index=False):
         is_national = row.province_code == NATIONAL_CODE
         unit = _unit(row, lang)
@@ -82,7 +89,12 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             label += f" · {t(f'kind.{row.kind}', lang).lower()}"
         if is_national:
             label += f" · {row.document_number}"
-        bench = None if is_national or not benchmarks else _benchmark_for(row, national)
+        bench = None
+        if not is_national and benchmarks:
+            key = (row.indicator, row.target_year, getattr(row, "document_implements", None))
+            if key not in found:
+                found[key] = _benchmark_for(row, national)
+            bench = found[key]
         rows.append({
             "target_id": row.target_id,
             "province_code": row.province_code,
@@ -122,16 +134,16 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
 # ---------------------------------------------------------------- figure pieces
 
 def _hover(row: pd.Series, lang: str) -> str:
-    citation = "<br>".join(textwrap.wrap(html.escape(str(row["citation"])), 70))
-    lines = [f"<b>{html.escape(row['entity'])}</b> · {html.escape(row['period'])}",
-             f"{html.escape(row['indicator_label'])}: <b>{html.escape(row['value_text'])}</b>",
-             f"{t('col.kind', lang)}: {html.escape(row['kind_label'])}",
-             f"{t('col.document', lang)}: {html.escape(str(row['document_number']))}, "
-             f"{t('charts.hover.section', lang)} {html.escape(str(row['section']))}",
+    citation = "<br>".join(textwrap.wrap(_escape(str(row["citation"])), 70))
+    lines = [f"<b>{_escape(row['entity'])}</b> · {_escape(row['period'])}",
+             f"{_escape(row['indicator_label'])}: <b>{_escape(row['value_text'])}</b>",
+             f"{t('col.kind', lang)}: {_escape(row['kind_label'])}",
+             f"{t('col.document', lang)}: {_escape(str(row['document_number']))}, "
+             f"{t('charts.hover.section', lang)} {_escape(str(row['section']))}",
              f"<i>“{citation}”</i>"]
     if row.get("benchmark_text"):
-        lines.append(t("charts.hover.benchmark", lang, document=html.escape(row["benchmark_document"]),
-                       value=html.escape(row["benchmark_text"])))
+        lines.append(t("charts.hover.benchmark", lang, document=_escape(row["benchmark_document"]),
+                       value=_escape(row["benchmark_text"])))
     return "<br>".join(lines)
 
 
@@ -152,7 +164,7 @@ def _layout(fig: go.Figure, lang: str, *, title: str, subtitle: str, source: str
             left_margin: int = 300) -> None:
     """Title, subtitle and legend at fixed pixel positions above the plot; the source line below it."""
     fig.update_layout(
-        title=dict(text=f"<b>{html.escape(title)}</b>", subtitle=dict(text=html.escape(subtitle), font=dict(size=13)),
+        title=dict(text=f"<b>{_escape(title)}</b>", subtitle=dict(text=_escape(subtitle), font=dict(size=13)),
                    x=0, xanchor="left", xref="container", y=1 - 14 / height, yanchor="top", yref="container",
                    pad=dict(l=14), font=dict(size=17)),
         separators=formatting.plotly_separators(lang),
@@ -166,7 +178,7 @@ def _layout(fig: go.Figure, lang: str, *, title: str, subtitle: str, source: str
         hoverlabel=dict(bgcolor="white", bordercolor="#8a8a99", font=dict(family=FONT, size=12, color="#1f1f29"),
                         align="left"),
     )
-    fig.add_annotation(text=html.escape(source), xref="paper", yref="paper", x=0, y=0, xanchor="left",
+    fig.add_annotation(text=_escape(source), xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", xshift=-left_margin + 14, yshift=-62, showarrow=False,
                        font=dict(size=11, color="#5c5c66"), align="left")
 
@@ -195,7 +207,7 @@ def source_text(document_numbers, built_on: str | None, lang: str) -> str:
 def empty_figure(message: str, lang: str) -> go.Figure:
     """A figure that says there is nothing to draw (never an empty axis)."""
     fig = go.Figure()
-    fig.add_annotation(text=html.escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+    fig.add_annotation(text=_escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font=dict(size=15))
     fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False), height=220,
                       separators=formatting.plotly_separators(lang), plot_bgcolor="white")
@@ -227,8 +239,8 @@ def target_ranges(frame: pd.DataFrame, lang: str, *, built_on: str | None = None
     bench = data[data["benchmark_text"] != ""]
     shown = False
     for _, row in bench.iterrows():
-        hover = t("charts.hover.benchmark", lang, document=html.escape(row["benchmark_document"]),
-                  value=html.escape(row["benchmark_text"]))
+        hover = t("charts.hover.benchmark", lang, document=_escape(row["benchmark_document"]),
+                  value=_escape(row["benchmark_text"]))
         common = dict(legendgroup="benchmark", name=t("charts.legend.benchmark", lang), showlegend=not shown,
                       hovertemplate=hover + "<extra></extra>")
         if row["benchmark_low"] != row["benchmark_high"]:
@@ -265,15 +277,18 @@ def target_ranges(frame: pd.DataFrame, lang: str, *, built_on: str | None = None
                                 line=dict(color=colour if open_marker else "white", width=2.5 if open_marker else 1)),
                     text=["  " + row["value_text"]], textposition="middle right", **common))
 
-    # Group labels (province / national) at the left, a thin rule between groups.
+    # Group labels (province / national) at the left, a thin rule between groups. Added in one go: each
+    # add_annotation/add_shape call re-validates every earlier one (seconds for 63 provinces).
     groups = data.groupby("entity", sort=False)["_y"].agg(["min", "max"])
+    labels, rules = [], []
     for number, (entity, span) in enumerate(groups.iterrows()):
-        fig.add_annotation(text=f"<b>{html.escape(entity)}</b>", xref="paper", yref="y", x=0, y=span["min"],
+        labels.append(dict(text=f"<b>{_escape(entity)}</b>", xref="paper", yref="y", x=0, y=span["min"],
                            xanchor="right", yanchor="middle", xshift=-LABEL_COLUMN, showarrow=False,
-                           font=dict(size=13, color="#262730"), align="right")
+                           font=dict(size=13, color="#262730"), align="right"))
         if number:
-            fig.add_shape(type="line", xref="paper", yref="y", x0=0, x1=1, y0=span["min"] - 0.8,
-                          y1=span["min"] - 0.8, line=dict(color="#c9c9d1", width=1))
+            rules.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=span["min"] - 0.8,
+                              y1=span["min"] - 0.8, line=dict(color="#c9c9d1", width=1)))
+    fig.update_layout(annotations=[*fig.layout.annotations, *labels], shapes=[*fig.layout.shapes, *rules])
     kinds = [k for k in ("baseline", "project_scale") if k in set(data["kind"])]
     note = t("charts.note.kinds", lang) if kinds else ""
     low = min(data["value_low"].min(), data["benchmark_low"].dropna().min() if bench.size else data["value_low"].min())
@@ -285,7 +300,7 @@ def target_ranges(frame: pd.DataFrame, lang: str, *, built_on: str | None = None
                      title=dict(text=t("charts.axis.value", lang, unit=unit) if unit else t("col.value", lang)))
     fig.update_yaxes(autorange=False, range=[data["_y"].max() + 0.8, data["_y"].min() - 0.8], showgrid=True,
                      gridcolor="#f2f2f5", tickfont=dict(size=12), tickmode="array", tickvals=data["_y"].tolist(),
-                     ticktext=[html.escape(label) for label in data["row_label"]], zeroline=False)
+                     ticktext=[_escape(label) for label in data["row_label"]], zeroline=False)
 
     indicator_label = data["indicator_label"].iloc[0]
     default_subtitle = t("charts.ranges.subtitle", lang, unit=unit or t("col.value", lang))

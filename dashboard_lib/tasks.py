@@ -383,16 +383,19 @@ def filter_widgets(tasks: pd.DataFrame, links: pd.DataFrame, agencies: pd.DataFr
     from . import state
     problems: list[str] = []
     name = label_column("province_name", lang)
-    province_name = dict(zip(tasks["province_code"], tasks[name]))
+    firsts = tasks.drop_duplicates("province_code")  # a province's name is the same on all its tasks
+    province_name = dict(zip(firsts["province_code"], firsts[name]))
     provinces = sorted(province_name, key=lambda code: _sort_key(province_name[code]))
     sector_label = dict(zip(sectors["sector_key"], sectors[label_column("label", lang)]))
-    sector_keys = [s for s in sectors["sector_key"] if s in set(tasks["sector"])]
+    present = set(tasks["sector"].unique())  # built once, not once per sector
+    sector_keys = [s for s in sectors["sector_key"] if s in present]
     used = set(links["agency_key"])
     agency_label = dict(zip(agencies["agency_key"], agencies[label_column("label", lang)]))
     agency_type = dict(zip(agencies["agency_key"], agencies["agency_type"]))
     agency_keys = [a for a in agency_order(agencies, lang) if a in used]
     type_keys = [k for k in AGENCY_TYPES if k in {agency_type[a] for a in agency_keys}]
-    timing_keys = [k for k in TIMING_KINDS if k in set(tasks["timing_kind"])]
+    timings = set(tasks["timing_kind"].unique())
+    timing_keys = [k for k in TIMING_KINDS if k in timings]
 
     _init("tasks_province", state.url_values("province", provinces, [], problems))
     _init("tasks_sector", state.url_values("sector", sector_keys, [], problems))

@@ -340,19 +340,42 @@ def plan_colours(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def drawable(frame: pd.DataFrame, indicator: str) -> bool:
-    """True when at least one plan (provincial or national) gives a path for the indicator."""
-    rows = frame[frame["indicator"] == indicator]
-    if rows.empty:
-        return False
-    provinces = list(rows["province_code"].unique())
-    return any(p.segments for p in build_paths(frame, indicator, provinces))
+    """True when at least one plan (provincial or national) gives a path for the indicator.
+
+    The same answer as `any(p.segments for p in build_paths(frame, indicator, <all provinces>))`, without building
+    the paths (indicator_options asks it of every indicator on every run): a growth-rate plan draws when it has a
+    period inside the horizon and no two rows with the same period (_growth_path); any other plan draws when it
+    has two or more values inside the horizon, no two in the same year (_value_path)."""
+    return indicator in _drawable_indicators(frame[frame["indicator"] == indicator])
+
+
+def _drawable_indicators(frame: pd.DataFrame) -> set[str]:
+    """The indicators of `frame` that `drawable` accepts, all at once."""
+    if frame.empty:
+        return set()
+    measures = frame.groupby("indicator", sort=False)["measure"].agg(lambda m: m.iloc[0])
+    compound = frame["indicator"].isin(measures.index[measures.map(method_for) == "compound"])
+    # growth rates: a period inside the horizon, and no plan stating two rows for the same period
+    usable = frame.loc[compound & frame["period_start"].notna() & (frame["period_start"] >= FIRST_YEAR)
+                       & (frame["period_end"] <= HORIZON), ["indicator", "document_id", "period_start", "period_end"]]
+    plan = ["indicator", "document_id"]
+    conflicting = usable.loc[usable.duplicated(keep=False), plan].drop_duplicates()
+    usable = usable[plan].merge(conflicting, on=plan, how="left", indicator=True)
+    drawn = set(usable.loc[usable["_merge"] == "left_only", "indicator"])
+    # levels and shares: two or more values inside the horizon, no two in the same year
+    years = frame.loc[~compound & (frame["target_year"] >= FIRST_YEAR - 1) & (frame["target_year"] <= HORIZON),
+                      [*plan, "target_year"]]
+    per_plan = years.groupby(plan)["target_year"].agg(["size", "nunique"])
+    per_plan = per_plan[(per_plan["size"] >= 2) & (per_plan["size"] == per_plan["nunique"])]
+    return drawn | set(per_plan.index.get_level_values("indicator"))
 
 
 def indicator_options(frame: pd.DataFrame) -> pd.DataFrame:
     """Indicators for which some plan implies a path, services first, then by sector and name."""
     rows = []
+    drawn = _drawable_indicators(frame)
     for indicator, group in frame.groupby("indicator", sort=False):
-        if not drawable(frame, indicator):
+        if indicator not in drawn:
             continue
         first = group.iloc[0]
         provincial = group[group["scope"] != "national"]

@@ -24,7 +24,10 @@ def neutralise_formula(value: object) -> object:
 
 
 def csv_download(frame: pd.DataFrame, file_stem: str, lang: str, key: str) -> None:
-    st.download_button(t("widget.download_csv", lang), csv_bytes(frame), file_name=f"{file_stem}.csv",
+    # The CSV is written when the button is clicked (Streamlit's deferred download), not on every rerun: at 100×
+    # the data, writing the task list's CSV took 2 s of each rerun of the tasks page.
+    snapshot = frame.copy()
+    st.download_button(t("widget.download_csv", lang), lambda: csv_bytes(snapshot), file_name=f"{file_stem}.csv",
                        mime="text/csv", key=key, icon=":material/download:")
 
 
@@ -48,3 +51,14 @@ def escape_markdown(text: object) -> str:
     value = "" if text is None else str(text)
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in value)
 
+
+
+def plain_table(frame: pd.DataFrame) -> None:
+    """st.table renders Markdown in cells and headers: show data-derived text (plan, province names) literally."""
+    def escape(value: object) -> object:
+        return escape_markdown(value) if isinstance(value, str) else value
+    shown = frame.map(escape)
+    shown.index = [escape(v) for v in shown.index]
+    shown.index.name = escape(frame.index.name)
+    shown.columns = [escape(c) for c in shown.columns]
+    st.table(shown)

@@ -125,5 +125,5 @@ state.set_url("province", selected)
 if selected is not None:
     details = maps.province_table(maps.all_targets(version), md, selected, lang)
     if not details.empty:
-        st.subheader(t("map.details.title", lang, name=unit_names[selected]))
+        st.subheader(t("map.details.title", lang, name=widgets.escape_markdown(unit_names[selected])))
         st.dataframe(details, hide_index=True, width="stretch")

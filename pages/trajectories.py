@@ -109,8 +109,8 @@ export_ui.chart_export(figure, key="trajectory_chart", lang=lang, source=[p.docu
                        data_frame=implied)
 
 st.subheader(t("trajectory.table.title", lang))
-st.table(trajectory.summary_table(paths, meta, lang).set_index(t("trajectory.col.plan", lang)))
-st.table(trajectory.implied_table(paths, meta, lang).set_index(t("col.year", lang)))
+widgets.plain_table(trajectory.summary_table(paths, meta, lang).set_index(t("trajectory.col.plan", lang)))
+widgets.plain_table(trajectory.implied_table(paths, meta, lang).set_index(t("col.year", lang)))
 st.caption(t("trajectory.table.note", lang))
 
 with st.expander(t("trajectory.method.title", lang), expanded=True):
@@ -125,6 +125,6 @@ if checks:
     plan_column = t("trajectory.col.plan", lang)
     for plan, rows in table.groupby(plan_column, sort=False):
         st.markdown(f"**{widgets.escape_markdown(plan)}**")
-        st.table(rows.drop(columns=plan_column).set_index(t("trajectory.col.check", lang)))
+        widgets.plain_table(rows.drop(columns=plan_column).set_index(t("trajectory.col.check", lang)))
 else:
     st.info(t("trajectory.checks.none", lang))

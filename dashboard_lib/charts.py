@@ -14,10 +14,13 @@ Encodings never rely on colour alone (Okabe–Ito palette, safe for colour-blind
 from __future__ import annotations
 
 import html
+import json
 import textwrap
+from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from . import formatting
 from .i18n import label_column, t
@@ -43,27 +46,88 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+# ---------------------------------------------------------------- figures shared between sessions
+
+class SharedFigure(go.Figure):
+    """A figure built once, cached and shown to every session that asks for the same chart: read-only.
+
+    st.plotly_chart and the exports read a figure through `to_dict()`, which for a plain figure deep-copies every
+    trace and walks it for arrays (15 ms for a chart of 160 values, 8 ms for the map, on every rerun). A shared
+    figure keeps its JSON from when it was shared and hands out a fresh copy decoded from it. NEVER modify one
+    (copy it with go.Figure(fig) first): the JSON would not follow the change."""
+
+    def to_dict(self) -> dict:
+        frozen = self.__dict__.get("_shared_json")
+        return json.loads(frozen) if frozen is not None else super().to_dict()
+
+
+def _without_none(value):
+    """Dictionaries (and lists of them) without None entries: None means "not set" to Plotly's validation, which
+    `figure_from_dicts` skips. Lists of numbers (coordinates, values with None gaps) are kept as they are."""
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [_without_none(item) for item in value]
+    return value
+
+
+def figure_from_dicts(traces: list[dict], layout: dict, *, shared: bool = False) -> go.Figure:
+    """A figure from plain dictionaries, handed to Plotly in one go without validating every property (validation
+    cost ~1 ms a trace, more than the rest of a page; the tests validate the same dictionaries). `shared`: a
+    SharedFigure, its JSON written from the dictionaries (no deep copy of the figure to write it)."""
+    layout = _without_none(layout)
+    if isinstance(pio.templates.default, str) and pio.templates.default in pio.templates and "template" not in layout:
+        layout["template"] = _template_json(pio.templates.default)  # copied by Plotly, never shared
+    spec = dict(data=[_without_none(trace) for trace in traces], layout=layout)
+    if not shared:
+        return go.Figure(spec, _validate=False)
+    frozen = pio.to_json(spec, validate=False)
+    fig = SharedFigure(spec, _validate=False)
+    fig.__dict__["_shared_json"] = frozen
+    return fig
+
+
+def share_figure(fig: go.Figure) -> SharedFigure:
+    """`fig` itself, made a SharedFigure (see there): call it last, on a figure nobody changes any more."""
+    if isinstance(fig, SharedFigure) and "_shared_json" in fig.__dict__:
+        return fig
+    spec = pio.to_json(fig.to_dict(), validate=False)
+    fig.__class__ = SharedFigure
+    fig.__dict__["_shared_json"] = spec
+    return fig
+
+
 # ---------------------------------------------------------------- data behind the range chart
-
-def _unit(row, lang: str) -> str:
-    value = row.get(label_column("unit_symbol", lang)) if isinstance(row, dict) else getattr(row, label_column("unit_symbol", lang))
-    return value if isinstance(value, str) else ""
-
 
 def _sort_key(text: str) -> str:
     return formatting.search_key(text, fold_diacritics=True)
 
 
-def _benchmark_for(row, national: pd.DataFrame):
+def _benchmark_lookup(national: list[dict]) -> dict[tuple, list[dict]]:
+    """National targets by (indicator, target year), in the frame's order: built once per chart, so finding a
+    row's benchmark is a dictionary look-up rather than a filter of the national rows."""
+    lookup: dict[tuple, list[dict]] = {}
+    for row in national:
+        if row["kind"] == "target":
+            lookup.setdefault((row["indicator"], row["target_year"]), []).append(row)
+    return lookup
+
+
+def _benchmark_for(row: dict, lookup: dict[tuple, list[dict]]) -> dict | None:
     """The national value of the same indicator and year, preferring the decision the plan implements."""
-    if national.empty:
+    same = lookup.get((row["indicator"], row["target_year"]))
+    if not same:
         return None
-    same = national[(national["indicator"] == row.indicator) & (national["target_year"] == row.target_year)
-                    & (national["kind"] == "target")]
-    if same.empty:
-        return None
-    implemented = same[same["document_id"] == getattr(row, "document_implements", None)]
-    return (implemented if not implemented.empty else same).iloc[0]
+    implements = row.get("document_implements")
+    implemented = [candidate for candidate in same if candidate.get("document_id") == implements]
+    return (implemented or same)[0]
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """The rows of `frame` as dictionaries of the given columns only (None where a column is absent): reading a
+    few columns as lists costs far less than iterating or filtering a wide frame of text columns."""
+    lists = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns]
+    return [dict(zip(columns, values)) for values in zip(*lists)]
 
 
 def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = True) -> pd.DataFrame:
@@ -76,45 +140,52 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
                "benchmark_high", "benchmark_text", "benchmark_document"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    national = frame[frame["province_code"] == NATIONAL_CODE]
+    name_column, indicator_column = label_column("province_name", lang), label_column("indicator_label", lang)
+    unit_column = label_column("unit_symbol", lang)
+    records = _records(frame, ["target_id", "province_code", name_column, "indicator", indicator_column, "kind",
+                               "comparator", "value_low", "value_high", unit_column, "target_year", "period_start",
+                               "period_end", "document_id", "document_number", "document_implements", "section",
+                               "citation"])
+    lookup = _benchmark_lookup([r for r in records if r["province_code"] == NATIONAL_CODE]) if benchmarks else {}
+    national_label = t("national", lang)
+    kind_labels: dict[str, str] = {}
     rows = []
-    found: dict[tuple, pd.Series | None] = {}  # _benchmark_for depends on these three fields only
-    for row in frame.itertuples(index=False):
-        is_national = row.province_code == NATIONAL_CODE
-        unit = _unit(row, lang)
-        approximate = formatting.is_approximate(row.comparator, row.value_low, row.citation)
-        period = formatting.year_text(row.target_year, row.period_start, row.period_end)
+    for row in records:
+        is_national = row["province_code"] == NATIONAL_CODE
+        unit = row[unit_column] if isinstance(row[unit_column], str) else ""
+        kind = row["kind"]
+        if kind not in kind_labels:
+            kind_labels[kind] = t(f"kind.{kind}", lang)
+        low, high, comparator = row["value_low"], row["value_high"], row["comparator"]
+        approximate = formatting.is_approximate(comparator, low, row["citation"])
+        period = formatting.year_text(row["target_year"], row["period_start"], row["period_end"])
         label = period
-        if row.kind != "target":
-            label += f" · {t(f'kind.{row.kind}', lang).lower()}"
+        if kind != "target":
+            label += f" · {kind_labels[kind].lower()}"
         if is_national:
-            label += f" · {row.document_number}"
-        bench = None
-        if not is_national and benchmarks:
-            key = (row.indicator, row.target_year, getattr(row, "document_implements", None))
-            if key not in found:
-                found[key] = _benchmark_for(row, national)
-            bench = found[key]
+            label += f" · {row['document_number']}"
+        bench = None if is_national or not benchmarks else _benchmark_for(row, lookup)
+        name = row[name_column]
         rows.append({
-            "target_id": row.target_id,
-            "province_code": row.province_code,
-            "entity": t("national", lang) if is_national else getattr(row, label_column("province_name", lang)),
+            "target_id": row["target_id"],
+            "province_code": row["province_code"],
+            "entity": national_label if is_national else name,
             "row_label": label,
-            "indicator": row.indicator,
-            "indicator_label": getattr(row, label_column("indicator_label", lang)),
-            "kind": row.kind,
-            "kind_label": t(f"kind.{row.kind}", lang),
-            "comparator": row.comparator,
+            "indicator": row["indicator"],
+            "indicator_label": row[indicator_column],
+            "kind": kind,
+            "kind_label": kind_labels[kind],
+            "comparator": comparator,
             "approximate": approximate,
-            "value_low": float(row.value_low),
-            "value_high": float(row.value_high),
+            "value_low": float(low),
+            "value_high": float(high),
             "unit": unit,
-            "value_text": formatting.value_label(row.value_low, row.value_high, row.comparator, unit, lang, approximate),
-            "target_year": int(row.target_year),
+            "value_text": formatting.value_label(low, high, comparator, unit, lang, approximate),
+            "target_year": int(row["target_year"]),
             "period": period,
-            "document_number": row.document_number,
-            "section": row.section,
-            "citation": row.citation,
+            "document_number": row["document_number"],
+            "section": row["section"],
+            "citation": row["citation"],
             "benchmark_low": float(bench["value_low"]) if bench is not None else None,
             "benchmark_high": float(bench["value_high"]) if bench is not None else None,
             "benchmark_text": formatting.value_label(
@@ -123,17 +194,21 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             if bench is not None else "",
             "benchmark_document": bench["document_number"] if bench is not None else "",
             "_national": is_national,
-            "_sort": (0 if is_national else 1, "" if is_national else _sort_key(getattr(row, label_column("province_name", lang))),
-                      int(row.target_year), int(row.period_start) if pd.notna(row.period_start) else 0,
-                      float(row.value_low)),
+            "_sort": (0 if is_national else 1, "" if is_national else _sort_key(name), int(row["target_year"]),
+                      int(row["period_start"]) if pd.notna(row["period_start"]) else 0, float(low)),
         })
-    data = pd.DataFrame(rows).sort_values("_sort", kind="stable").drop(columns=["_sort"]).reset_index(drop=True)
-    return data[columns + ["_national"]]
+    rows.sort(key=lambda r: r.pop("_sort"))  # stable, like the drawing order
+    return pd.DataFrame(rows, columns=columns + ["_national"])
 
 
 # ---------------------------------------------------------------- figure pieces
 
-def _hover(row: pd.Series, lang: str) -> str:
+@lru_cache(maxsize=4)
+def _template_json(name: str) -> dict:
+    """Plotly's default template as plain JSON: a figure given it skips deep-copying the template object."""
+    return pio.templates[name].to_plotly_json()
+
+def _hover(row, lang: str) -> str:
     citation = "<br>".join(textwrap.wrap(_escape(str(row["citation"])), 70))
     lines = [f"<b>{_escape(row['entity'])}</b> · {_escape(row['period'])}",
              f"{_escape(row['indicator_label'])}: <b>{_escape(row['value_text'])}</b>",
@@ -147,7 +222,7 @@ def _hover(row: pd.Series, lang: str) -> str:
     return "<br>".join(lines)
 
 
-def _style(row: pd.Series) -> str:
+def _style(row) -> str:
     if row["value_low"] != row["value_high"] or row["comparator"] == "range":
         return "range_about" if row["approximate"] else "range"
     if row["comparator"] in ("at_least", "at_most"):
@@ -160,10 +235,9 @@ SYMBOLS = {"exact": "circle", "about": "diamond", "at_least": "triangle-right-op
 STYLE_ORDER = ["range", "range_about", "exact", "about", "at_least", "at_most"]
 
 
-def _layout(fig: go.Figure, lang: str, *, title: str, subtitle: str, source: str, height: int,
-            left_margin: int = 300) -> None:
-    """Title, subtitle and legend at fixed pixel positions above the plot; the source line below it."""
-    fig.update_layout(
+def _layout_dict(lang: str, *, title: str, subtitle: str, height: int, left_margin: int = 300) -> dict:
+    """Title, subtitle and legend at fixed pixel positions above the plot (the source line: `_source_annotation`)."""
+    return dict(
         title=dict(text=f"<b>{_escape(title)}</b>", subtitle=dict(text=_escape(subtitle), font=dict(size=13)),
                    x=0, xanchor="left", xref="container", y=1 - 14 / height, yanchor="top", yref="container",
                    pad=dict(l=14), font=dict(size=17)),
@@ -178,9 +252,20 @@ def _layout(fig: go.Figure, lang: str, *, title: str, subtitle: str, source: str
         hoverlabel=dict(bgcolor="white", bordercolor="#8a8a99", font=dict(family=FONT, size=12, color="#1f1f29"),
                         align="left"),
     )
-    fig.add_annotation(text=_escape(source), xref="paper", yref="paper", x=0, y=0, xanchor="left",
-                       yanchor="top", xshift=-left_margin + 14, yshift=-62, showarrow=False,
-                       font=dict(size=11, color="#5c5c66"), align="left")
+
+
+def _source_annotation(source: str, left_margin: int = 300) -> dict:
+    """The source line below the plot, as a layout annotation."""
+    return dict(text=_escape(source), xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                xshift=-left_margin + 14, yshift=-62, showarrow=False, font=dict(size=11, color="#5c5c66"),
+                align="left")
+
+
+def _layout(fig: go.Figure, lang: str, *, title: str, subtitle: str, source: str, height: int,
+            left_margin: int = 300) -> None:
+    """Title, subtitle and legend at fixed pixel positions above the plot; the source line below it."""
+    fig.update_layout(**_layout_dict(lang, title=title, subtitle=subtitle, height=height, left_margin=left_margin))
+    fig.add_annotation(**_source_annotation(source, left_margin))
 
 
 def _row_positions(data: pd.DataFrame) -> list[float]:
@@ -226,87 +311,125 @@ def target_ranges(frame: pd.DataFrame, lang: str, *, built_on: str | None = None
     units = frame["unit"].dropna().unique() if not frame.empty else []
     if len(units) > 1 or (not frame.empty and frame["indicator"].nunique() > 1):
         raise ValueError("target_ranges draws one indicator (one unit) at a time")
-    data = target_ranges_data(frame, lang, benchmarks=benchmarks)
-    if data.empty:
-        return empty_figure(t("charts.empty", lang), lang)
+    return ranges_figure(target_ranges_data(frame, lang, benchmarks=benchmarks), lang, built_on=built_on,
+                         title=title, subtitle=subtitle)
 
-    unit = data["unit"].iloc[0]
-    positions = _row_positions(data)
-    data = data.assign(_y=positions)
-    fig = go.Figure()
 
-    # National benchmark of the same year behind each provincial row.
-    bench = data[data["benchmark_text"] != ""]
-    shown = False
-    for _, row in bench.iterrows():
+def _benchmark_traces(rows: list[dict], lang: str) -> list[dict]:
+    """The national benchmark behind the provincial rows: every band in one trace, every tick in another (a trace
+    per row cost a Plotly object each on every rerun); the legend names it once."""
+    if not rows:
+        return []
+    name = t("charts.legend.benchmark", lang)
+    bands: dict = {"x": [], "y": [], "hovertemplate": []}
+    ticks: dict = {"x": [], "y": [], "hovertemplate": []}
+    for row in rows:
         hover = t("charts.hover.benchmark", lang, document=_escape(row["benchmark_document"]),
-                  value=_escape(row["benchmark_text"]))
-        common = dict(legendgroup="benchmark", name=t("charts.legend.benchmark", lang), showlegend=not shown,
-                      hovertemplate=hover + "<extra></extra>")
+                  value=_escape(row["benchmark_text"])) + "<extra></extra>"
         if row["benchmark_low"] != row["benchmark_high"]:
-            fig.add_trace(go.Scatter(x=[row["benchmark_low"], row["benchmark_high"]], y=[row["_y"]] * 2,
-                                     mode="lines", line=dict(color=BENCHMARK_COLOUR, width=20), **common))
+            if bands["x"]:  # a gap between two bands
+                for part, gap in (("x", None), ("y", None), ("hovertemplate", "")):
+                    bands[part].append(gap)
+            bands["x"] += [row["benchmark_low"], row["benchmark_high"]]
+            bands["y"] += [row["_y"]] * 2
+            bands["hovertemplate"] += [hover] * 2
         else:
-            fig.add_trace(go.Scatter(x=[row["benchmark_low"]], y=[row["_y"]], mode="markers",
-                                     marker=dict(symbol="line-ns", size=26, line=dict(color=BENCHMARK_TICK, width=3)),
-                                     **common))
-        shown = True
+            ticks["x"].append(row["benchmark_low"])
+            ticks["y"].append(row["_y"])
+            ticks["hovertemplate"].append(hover)
+    traces = []
+    if bands["x"]:
+        traces.append(dict(type="scatter", mode="lines", line=dict(color=BENCHMARK_COLOUR, width=20), **bands))
+    if ticks["x"]:
+        traces.append(dict(type="scatter", mode="markers",
+                           marker=dict(symbol="line-ns", size=26, line=dict(color=BENCHMARK_TICK, width=3)), **ticks))
+    first_is_band = rows[0]["benchmark_low"] != rows[0]["benchmark_high"]
+    if not first_is_band:
+        traces.reverse()  # the legend shows the encoding of the first row, as before
+    for number, trace in enumerate(traces):
+        trace.update(legendgroup="benchmark", name=name, showlegend=number == 0)
+    return traces
 
-    # The values themselves, one trace per row; the legend shows each encoding once, in a fixed order.
-    legend_done: set[str] = set()
-    styles = data.apply(_style, axis=1)
-    for style in STYLE_ORDER:
-        for _, row in data[styles == style].iterrows():
-            colour = NATIONAL_COLOUR if row["_national"] else KIND_COLOURS.get(row["kind"], OKABE_ITO["blue"])
-            common = dict(legendgroup=style, name=t(f"charts.legend.{style}", lang),
-                          showlegend=style not in legend_done, hovertemplate=_hover(row, lang) + "<extra></extra>",
-                          textfont=dict(size=12, color="#262730"), cliponaxis=False)
-            legend_done.add(style)
-            if style.startswith("range"):
-                fig.add_trace(go.Scatter(
-                    x=[row["value_low"], row["value_high"]], y=[row["_y"]] * 2, mode="lines+markers+text",
+
+def _value_trace(row: dict, style: str, lang: str, show_legend: bool) -> dict:
+    colour = NATIONAL_COLOUR if row["_national"] else KIND_COLOURS.get(row["kind"], OKABE_ITO["blue"])
+    common = dict(type="scatter", legendgroup=style, name=t(f"charts.legend.{style}", lang), showlegend=show_legend,
+                  hovertemplate=_hover(row, lang) + "<extra></extra>", textfont=dict(size=12, color="#262730"),
+                  cliponaxis=False)
+    if style.startswith("range"):
+        return dict(x=[row["value_low"], row["value_high"]], y=[row["_y"]] * 2, mode="lines+markers+text",
                     line=dict(color=colour, width=7, dash="dot" if style == "range_about" else "solid"),
                     marker=dict(symbol="line-ns", size=16, line=dict(color=colour, width=3)),
-                    text=["", "  " + row["value_text"]], textposition="middle right", **common))
-            else:
-                symbol = SYMBOLS[style]
-                open_marker = symbol.endswith("-open")
-                fig.add_trace(go.Scatter(
-                    x=[row["value_low"]], y=[row["_y"]], mode="markers+text",
-                    marker=dict(symbol=symbol, size=15 if open_marker else 13, color=colour,
-                                line=dict(color=colour if open_marker else "white", width=2.5 if open_marker else 1)),
-                    text=["  " + row["value_text"]], textposition="middle right", **common))
+                    text=["", "  " + row["value_text"]], textposition="middle right", **common)
+    symbol = SYMBOLS[style]
+    open_marker = symbol.endswith("-open")
+    return dict(x=[row["value_low"]], y=[row["_y"]], mode="markers+text",
+                marker=dict(symbol=symbol, size=15 if open_marker else 13, color=colour,
+                            line=dict(color=colour if open_marker else "white", width=2.5 if open_marker else 1)),
+                text=["  " + row["value_text"]], textposition="middle right", **common)
 
-    # Group labels (province / national) at the left, a thin rule between groups. Added in one go: each
-    # add_annotation/add_shape call re-validates every earlier one (seconds for 63 provinces).
-    groups = data.groupby("entity", sort=False)["_y"].agg(["min", "max"])
-    labels, rules = [], []
-    for number, (entity, span) in enumerate(groups.iterrows()):
-        labels.append(dict(text=f"<b>{_escape(entity)}</b>", xref="paper", yref="y", x=0, y=span["min"],
+
+def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None, title: str | None = None,
+                  subtitle: str | None = None, shared: bool = False) -> go.Figure:
+    """The range chart of `target_ranges_data` rows (see `target_ranges`), assembled as plain dictionaries
+    (`figure_from_dicts`; `shared`: a SharedFigure)."""
+    if data.empty:
+        empty = empty_figure(t("charts.empty", lang), lang)
+        return share_figure(empty) if shared else empty
+    unit = data["unit"].iloc[0]
+    positions = _row_positions(data)
+    records = data.to_dict("records")
+    for record, y in zip(records, positions):
+        record["_y"] = y
+
+    # National benchmark of the same year behind each provincial row, then the values themselves, one trace
+    # per row; the legend shows each encoding once, in a fixed order.
+    bench = [r for r in records if r["benchmark_text"] != ""]
+    traces = _benchmark_traces(bench, lang)
+    styles = [_style(r) for r in records]
+    for style in STYLE_ORDER:
+        shown = False
+        for record, record_style in zip(records, styles):
+            if record_style == style:
+                traces.append(_value_trace(record, style, lang, show_legend=not shown))
+                shown = True
+
+    # Group labels (province / national) at the left, a thin rule between groups.
+    labels, rules, previous = [], [], None
+    for record in records:
+        if record["entity"] == previous:
+            continue
+        if previous is not None:
+            rules.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=record["_y"] - 0.8,
+                              y1=record["_y"] - 0.8, line=dict(color="#c9c9d1", width=1)))
+        labels.append(dict(text=f"<b>{_escape(record['entity'])}</b>", xref="paper", yref="y", x=0, y=record["_y"],
                            xanchor="right", yanchor="middle", xshift=-LABEL_COLUMN, showarrow=False,
                            font=dict(size=13, color="#262730"), align="right"))
-        if number:
-            rules.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=span["min"] - 0.8,
-                              y1=span["min"] - 0.8, line=dict(color="#c9c9d1", width=1)))
-    fig.update_layout(annotations=[*fig.layout.annotations, *labels], shapes=[*fig.layout.shapes, *rules])
+        previous = record["entity"]
     kinds = [k for k in ("baseline", "project_scale") if k in set(data["kind"])]
     note = t("charts.note.kinds", lang) if kinds else ""
-    low = min(data["value_low"].min(), data["benchmark_low"].dropna().min() if bench.size else data["value_low"].min())
-    high = max(data["value_high"].max(), data["benchmark_high"].dropna().max() if bench.size else data["value_high"].max())
+    lows = [r["value_low"] for r in records] + [r["benchmark_low"] for r in bench]
+    highs = [r["value_high"] for r in records] + [r["benchmark_high"] for r in bench]
+    low, high = min(lows), max(highs)
     span = (high - low) or abs(high) or 1.0
-    # Room on the right for the value labels.
-    fig.update_xaxes(range=[low - 0.08 * span, high + 0.42 * span], showgrid=True, gridcolor="#e6e6ea",
-                     zeroline=False, tickformat=",~f", ticks="outside", ticklen=4,
-                     title=dict(text=t("charts.axis.value", lang, unit=unit) if unit else t("col.value", lang)))
-    fig.update_yaxes(autorange=False, range=[data["_y"].max() + 0.8, data["_y"].min() - 0.8], showgrid=True,
-                     gridcolor="#f2f2f5", tickfont=dict(size=12), tickmode="array", tickvals=data["_y"].tolist(),
-                     ticktext=[_escape(label) for label in data["row_label"]], zeroline=False)
 
     indicator_label = data["indicator_label"].iloc[0]
     default_subtitle = t("charts.ranges.subtitle", lang, unit=unit or t("col.value", lang))
     if note:
         default_subtitle += " " + note
-    _layout(fig, lang, title=title or indicator_label, subtitle=subtitle or default_subtitle,
-            source=source_text([*data["document_number"], *bench["benchmark_document"]], built_on, lang),
-            height=_height(len(data) + 0.6 * (data["entity"].nunique() - 1)))
-    return fig
+    n_groups = len(labels)
+    height = _height(len(data) + 0.6 * (n_groups - 1))
+    layout = _layout_dict(lang, title=title or indicator_label, subtitle=subtitle or default_subtitle, height=height)
+    source = source_text([*data["document_number"], *(r["benchmark_document"] for r in bench)], built_on, lang)
+    layout.update(
+        annotations=[*labels, _source_annotation(source)],
+        shapes=rules,
+        # Room on the right for the value labels.
+        xaxis=dict(range=[low - 0.08 * span, high + 0.42 * span], showgrid=True, gridcolor="#e6e6ea",
+                   zeroline=False, tickformat=",~f", ticks="outside", ticklen=4,
+                   title=dict(text=t("charts.axis.value", lang, unit=unit) if unit else t("col.value", lang))),
+        yaxis=dict(autorange=False, range=[max(positions) + 0.8, min(positions) - 0.8], showgrid=True,
+                   gridcolor="#f2f2f5", tickfont=dict(size=12), tickmode="array", tickvals=positions,
+                   ticktext=[_escape(label) for label in data["row_label"]], zeroline=False),
+    )
+    return figure_from_dicts(traces, layout, shared=shared)

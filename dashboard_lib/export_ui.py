@@ -12,6 +12,7 @@ deck" is clicked.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -25,12 +26,18 @@ DECK_PAGE = "pages/slide_deck.py"
 THUMB_WIDTH = 480
 
 
-def _context(lang: str) -> tuple[pd.DataFrame | None, object]:
-    """The plans table (to name plans) and the data build date of the warehouse being shown."""
+def _build_date() -> object:
+    """The data build date of the warehouse being shown."""
     version = st.session_state.get("warehouse_version")
-    if version is None:
-        return None, None
-    return data.documents(version), data.build_info(version).get("built_at")
+    return None if version is None else data.build_info(version).get("built_at")
+
+
+@functools.lru_cache(maxsize=256)
+def _plan_labels(version: data.WarehouseVersion, numbers: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    # A plain in-process memo (keyed by the warehouse version, so a rebuild never reuses it): a hit costs 0.15 ms
+    # where Streamlit's cache hashing a chart's hundred-odd plan numbers on every rerun cost 1 ms.
+    columns = ["document_number", "document_type_vi", "document_type_key", f"province_name_{lang}"]
+    return tuple(export.plan_labels(list(numbers), data.documents(version)[columns], lang))  # the columns it reads
 
 
 def plans_for(source: Sequence[str] | pd.Series | str | None, lang: str) -> list[str]:
@@ -39,8 +46,11 @@ def plans_for(source: Sequence[str] | pd.Series | str | None, lang: str) -> list
         return []
     if isinstance(source, str):
         source = [source]
-    documents, _ = _context(lang)
-    return export.plan_labels(list(source), documents, lang)
+    version = st.session_state.get("warehouse_version")
+    if version is None:
+        return export.plan_labels(list(source), None, lang)
+    numbers = tuple(dict.fromkeys(str(n) for n in source if n is not None and str(n) != ""))
+    return list(_plan_labels(version, numbers, lang))
 
 
 def _add_to_deck(fig: go.Figure, title: str, subtitle: str | None, unit: str, plans: list[str], lang: str,
@@ -66,12 +76,16 @@ def export_controls(fig: go.Figure, *, key: str, title: str, subtitle: str | Non
     `subtitle`: the selection in words (None keeps the chart's own subtitle); `unit`: the unit symbol;
     `filters`: {label: value(s)} for the workbook's read-me sheet; `data_frame`: the data behind the
     chart (the XLSX data sheet; no XLSX button when None); `sources_frame`: document_number / section /
-    citation for every data row (taken from `data_frame`'s columns when None).
+    citation for every data row (taken from `data_frame`'s columns when None). `fig` is kept, not copied:
+    pass a figure the page no longer changes after this call.
     """
-    build_date = _context(lang)[1]
+    build_date = _build_date()
     plans = plans_for(source, lang)
     stem = export.slug(title)
-    figure = go.Figure(fig)  # the page may keep changing its own figure object after this call
+    # The figure is not copied (a copy cost more than the rest of a page at a few hundred values): pages pass a
+    # figure they no longer change — the cached ones are shared and never modified — and every export dresses
+    # a copy of it (export.figure_for_export), so the page's object is never changed either.
+    figure = fig
     dressing = dict(title=title, subtitle=subtitle, unit=unit, source=plans, build_date=build_date, lang=lang)
 
     def rendered(fmt: str, size: str):
@@ -89,8 +103,8 @@ def export_controls(fig: go.Figure, *, key: str, title: str, subtitle: str | Non
                                mime=export.MIME[fmt], key=f"{key}-export-{fmt}-{size}", on_click="ignore",
                                disabled=not available, icon=":material/image:", width="stretch")
         if data_frame is not None:
-            frame = data_frame.copy()
-            sources = sources_frame.copy() if sources_frame is not None else None
+            frame = data_frame.copy(deep=False)  # copy-on-write: later changes to the page's frame do not reach it
+            sources = sources_frame.copy(deep=False) if sources_frame is not None else None
             filters_copy = dict(filters or {})
             st.download_button(
                 t("export.xlsx", lang),
@@ -136,7 +150,7 @@ def deck_clear() -> None:
 
 
 def build_date() -> object:
-    return _context("vi")[1]
+    return _build_date()
 
 
 def thumbnail(item: Mapping, lang: str) -> bytes | None:

@@ -9,6 +9,8 @@ Three layers, so that the page stays thin and the export feature can reuse the f
   since 1 July 2025) with its colour value and status, and one row per target value behind it.
 - `map_figure(map_data, shapes, lang)`: pure. A Plotly figure with title, subtitle, unit, legend for the provinces
   without data, Hoàng Sa and Trường Sa labelled with their Vietnamese names, and the source as an annotation.
+- cached entry points for the page (`cached_*`): the controls' choices, the map data, texts and figure of each
+  selection, the selected province's values; computed once per (warehouse, selection, language).
 
 Combining values is never silent: a unit with one value is coloured by it (a range at its midpoint); a unit with
 several values (two old provinces of a merged province, or a plan that states two figures) is coloured at the
@@ -24,10 +26,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 from plotly.colors import sample_colorscale
 
 from . import data, formatting
+from .charts import figure_from_dicts
 from .i18n import t
 from .widgets import source_line
 
@@ -117,12 +121,6 @@ def provinces_2025(version) -> pd.DataFrame:
     return data.query(version, "SELECT * FROM provinces_2025 ORDER BY province_2025_code")
 
 
-def map_targets(version) -> pd.DataFrame:
-    """Targets (provincial and national) that the map can colour by."""
-    return data.query(version, "SELECT * FROM v_targets WHERE kind = 'target' "
-                               "ORDER BY province_code, indicator, target_year, target_id")
-
-
 def plan_documents(version) -> pd.DataFrame:
     """The provincial plans loaded: province_code, document_number (a province without one is 'no plan')."""
     return data.query(version, "SELECT province_code, document_number FROM documents WHERE scope = 'provincial' "
@@ -155,36 +153,11 @@ def archipelago_reference(version) -> pd.DataFrame:
 # Choices offered on the page (pure)
 # =====================================================================================================
 
-def indicator_options(targets: pd.DataFrame) -> pd.DataFrame:
-    """Indicators with at least one provincial target: label_vi/en, n_provinces, has_benchmark.
-
-    Ordered by how many provinces have the indicator (most first), then by label."""
-    provincial = targets[targets["province_code"] != NATIONAL]
-    if provincial.empty:
-        return pd.DataFrame(columns=["indicator", "label_vi", "label_en", "n_provinces", "has_benchmark"])
-    grouped = provincial.groupby("indicator").agg(
-        label_vi=("indicator_label_vi", "first"), label_en=("indicator_label_en", "first"),
-        n_provinces=("province_code", "nunique")).reset_index()
-    national = set(targets.loc[targets["province_code"] == NATIONAL, "indicator"])
-    grouped["has_benchmark"] = grouped["indicator"].isin(national)
-    return grouped.sort_values(["n_provinces", "label_vi"], ascending=[False, True], ignore_index=True)
-
-
 def default_indicator(options: pd.DataFrame) -> str | None:
     if options.empty:
         return None
     keys = list(options["indicator"])
     return DEFAULT_INDICATOR if DEFAULT_INDICATOR in keys else keys[0]
-
-
-def year_options(targets: pd.DataFrame, indicator: str) -> list[int]:
-    """Target years of the indicator's provincial values, in order."""
-    rows = targets[(targets["indicator"] == indicator) & (targets["province_code"] != NATIONAL)]
-    return sorted({int(y) for y in rows["target_year"].dropna()})
-
-
-def has_benchmark(targets: pd.DataFrame, indicator: str) -> bool:
-    return bool(((targets["indicator"] == indicator) & (targets["province_code"] == NATIONAL)).any())
 
 
 # =====================================================================================================
@@ -282,26 +255,32 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     values["unit_code"] = values["province_code"] if view == "63" else values["province_2025_code"]
     values["difference"] = values["value_mid"] - values["benchmark_mid"]
     values["colour_number"] = values["difference"] if mode == "diff" else values["value_mid"]
-    values["approximate"] = [formatting.is_approximate(r.comparator, r.value_low, r.citation)
-                             for r in values.itertuples()]
+    values["approximate"] = [formatting.is_approximate(c, v, q) for c, v, q in
+                             zip(values["comparator"], values["value_low"], values["citation"])]
 
     units = map_units(view, provinces_df, provinces_2025_df)
+    # Each unit's values, grouped in one pass (a filter of the values per unit cost ~1 ms each).
+    counted: dict[str, int] = {}
+    numbers_of: dict[str, list[float]] = {}
+    for code, number in zip(values["unit_code"], values["colour_number"]):
+        counted[code] = counted.get(code, 0) + 1
+        if _present(number):
+            numbers_of.setdefault(code, []).append(float(number))
     statuses, zs, combined, counts = [], [], [], []
-    for unit in units.itertuples():
-        rows = values[values["unit_code"] == unit.code]
-        numbers = rows["colour_number"].dropna()
-        counts.append(len(rows))
-        if rows.empty:
-            statuses.append("no_value" if any(m in planned for m in unit.members) else "no_plan")
+    for code, unit_members in zip(units["code"], units["members"]):
+        numbers = numbers_of.get(code, [])
+        counts.append(counted.get(code, 0))
+        if not counted.get(code):
+            statuses.append("no_value" if any(m in planned for m in unit_members) else "no_plan")
             zs.append(math.nan)
             combined.append(False)
-        elif numbers.empty:
+        elif not numbers:
             statuses.append("no_benchmark")
             zs.append(math.nan)
             combined.append(False)
         else:
             statuses.append("value")
-            zs.append(float(numbers.iloc[0]) if len(numbers) == 1 else (float(numbers.min()) + float(numbers.max())) / 2)
+            zs.append(numbers[0] if len(numbers) == 1 else (min(numbers) + max(numbers)) / 2)
             combined.append(len(numbers) > 1)
     units = units.assign(status=statuses, z=zs, combined=combined, n_values=counts)
 
@@ -380,21 +359,33 @@ def colour_text(md: MapData, z: float, lang: str) -> str:
     return _with_unit(number_text(z, lang), md.unit_symbol[lang])
 
 
+def _grouped(frame: pd.DataFrame, column: str) -> dict[object, list[dict]]:
+    """The rows of `frame` as dictionaries, grouped by `column` (in frame order)."""
+    groups: dict[object, list[dict]] = {}
+    for row in frame.to_dict("records"):
+        groups.setdefault(row[column], []).append(row)
+    return groups
+
+
 def unit_hover(md: MapData, lang: str) -> dict[str, str]:
     """Hover text of every unit: name, merged provinces, each value with unit, comparator, plan and clause,
     the national benchmark, and how the colour was obtained."""
     symbol = md.unit_symbol[lang]
+    members_of = _grouped(md.members, "unit_code")
+    values_of = _grouped(md.values, "unit_code")
+    member = {row["province_code"]: row for row in md.members.to_dict("records")}
     texts = {}
     for unit in md.units.to_dict("records"):
         lines = [f"<b>{_e(unit_name(unit, lang))}</b>"]
-        members = md.members[md.members["unit_code"] == unit["code"]]
-        if md.view == "34" and len(members) > 1:
-            names = ", ".join(_e(m["name_vi"] if lang == "vi" else m["name_en"]) for m in members.to_dict("records"))
+        members = members_of.get(unit["code"], [])
+        merged = md.view == "34" and len(members) > 1
+        if merged:
+            names = ", ".join(_e(m["name_vi"] if lang == "vi" else m["name_en"]) for m in members)
             lines.append(t("map.hover.members", lang, names=names))
-        rows = md.values[md.values["unit_code"] == unit["code"]]
-        for row in rows.to_dict("records"):
+        rows = values_of.get(unit["code"], [])
+        for row in rows:
             who = ""
-            if md.view == "34" and len(members) > 1:
+            if merged:
                 who = _e(row["province_name_vi"] if lang == "vi" else row["province_name_en"]) + ": "
             lines.append(f"{who}<b>{_e(value_text(row, lang, symbol))}</b> ({_e(year_label(row))})")
             lines.append("&nbsp;&nbsp;" + t("map.hover.document", lang, document=_e(row["document_number"]),
@@ -406,24 +397,24 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
                     lines.append("&nbsp;&nbsp;" + t("map.hover.difference", lang, value=_e(diff)))
             elif md.mode == "diff":
                 lines.append("&nbsp;&nbsp;" + t("map.hover.no_benchmark", lang, year=row["target_year"]))
-        if md.view == "34" and len(members) > 1:
-            without = members[~members["province_code"].isin(rows["province_code"])]
-            if len(without):
-                planned = without[without["planned"]]
-                unplanned = without[~without["planned"]]
-                if len(planned):
-                    names = ", ".join(_e(n) for n in planned[f"name_{lang}"])
-                    lines.append(t("map.hover.members_no_value", lang, names=names))
-                if len(unplanned):
-                    names = ", ".join(_e(n) for n in unplanned[f"name_{lang}"])
-                    lines.append(t("map.hover.members_no_plan", lang, names=names))
+        if merged:
+            with_values = {row["province_code"] for row in rows}
+            without = [m for m in members if m["province_code"] not in with_values]
+            planned = [m for m in without if m["planned"]]
+            unplanned = [m for m in without if not m["planned"]]
+            if planned:
+                names = ", ".join(_e(m[f"name_{lang}"]) for m in planned)
+                lines.append(t("map.hover.members_no_value", lang, names=names))
+            if unplanned:
+                names = ", ".join(_e(m[f"name_{lang}"]) for m in unplanned)
+                lines.append(t("map.hover.members_no_plan", lang, names=names))
         status = unit["status"]
         if status == "value":
             z = colour_text(md, unit["z"], lang)
             if unit["combined"]:
-                numbers = rows["colour_number"].dropna()
-                low = colour_text(md, float(numbers.min()), lang)
-                high = colour_text(md, float(numbers.max()), lang)
+                numbers = [row["colour_number"] for row in rows if _present(row["colour_number"])]
+                low = colour_text(md, float(min(numbers)), lang)
+                high = colour_text(md, float(max(numbers)), lang)
                 lines.append(t("map.hover.combined", lang, value=_e(z), low=_e(low), high=_e(high), n=len(numbers)))
             else:
                 lines.append(t("map.hover.colour", lang, value=_e(z)))
@@ -432,9 +423,9 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
         elif status == "no_value":
             lines.append(t("map.status.no_value.hover", lang))
         if md.view == "63":
-            own = md.members[md.members["province_code"] == unit["code"]]
-            if len(own) and own.iloc[0]["merged_2025"]:
-                lines.append(t("map.hover.since_2025", lang, name=_e(own.iloc[0][f"province_2025_name_{lang}"])))
+            own = member.get(unit["code"])
+            if own is not None and own["merged_2025"]:
+                lines.append(t("map.hover.since_2025", lang, name=_e(own[f"province_2025_name_{lang}"])))
         texts[unit["code"]] = "<br>".join(lines)
     return texts
 
@@ -623,11 +614,6 @@ def sort_key(name: str) -> str:
     return formatting.search_key(name, fold_diacritics=True)
 
 
-def all_targets(version) -> pd.DataFrame:
-    """Every value of every plan (targets, baselines, project scales) for the side panel."""
-    return data.targets(version)
-
-
 # =====================================================================================================
 # Shapes: boundaries from the warehouse, or the tile grid (pure)
 # =====================================================================================================
@@ -706,8 +692,8 @@ def boundary_shapes(geometry_df: pd.DataFrame, archipelagos_df: pd.DataFrame, vi
         frames[key] = [tuple(p) for p in ring]
         lons, lats = [p[0] for p in ring], [p[1] for p in ring]
         arch_labels[key] = ((min(lons) + max(lons)) / 2, max(lats))  # above the frame, clear of the islands
-    geo = dict(visible=False, projection_type="mercator", lonaxis_range=list(BOUNDARY_LON),
-               lataxis_range=list(BOUNDARY_LAT), showframe=False, bgcolor="rgba(0,0,0,0)")
+    geo = dict(visible=False, projection=dict(type="mercator"), lonaxis=dict(range=list(BOUNDARY_LON)),
+               lataxis=dict(range=list(BOUNDARY_LAT)), showframe=False, bgcolor="rgba(0,0,0,0)")
     return MapShapes("boundary", view, features, arch_features, _hosts(archipelagos_df, view),
                      _arch_names(archipelagos_df), arch_labels, frames, labels, geo, height=820)
 
@@ -739,8 +725,8 @@ def tile_shapes(grid: pd.DataFrame, archipelagos_ref: pd.DataFrame, view: str) -
         arch_labels[key] = (east + 0.5, -host_row - 1.0)
     n_rows = int(grid["tile_row"].max()) + 1 if len(grid) else 1
     n_cols = east + 1
-    geo = dict(visible=False, projection_type="equirectangular", lonaxis_range=[-0.6, n_cols + 1.6],
-               lataxis_range=[-n_rows - 0.4, 0.4], showframe=False, bgcolor="rgba(0,0,0,0)")
+    geo = dict(visible=False, projection=dict(type="equirectangular"), lonaxis=dict(range=[-0.6, n_cols + 1.6]),
+               lataxis=dict(range=[-n_rows - 0.4, 0.4]), showframe=False, bgcolor="rgba(0,0,0,0)")
     return MapShapes("tile", view, features, arch_features, hosts, _arch_names(archipelagos_ref), arch_labels,
                      frames, labels, geo, height=1080 if view == "63" else 940,
                      colourbar=dict(orientation="v", len=0.3, thickness=14, x=0.99, xanchor="right", y=0.97,
@@ -808,17 +794,19 @@ def _fc(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None = None) -> go.Figure:
+def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None = None,
+               shared: bool = False) -> go.Figure:
     """The choropleth (boundary or tile map) of a MapData, in the reader's language.
 
     Each unit's geometry is sent once: the units are split by status into traces that carry only their own
     features. Every trace says what it is in `meta.role`: frames, values (the coloured units, named after the
     indicator), status (a grey status, named with its legend text), archipelago (named with its Vietnamese name
-    and host province), archipelago_labels, tile_labels, value_labels, combined, selected."""
+    and host province), archipelago_labels, tile_labels, value_labels, combined, selected.
+    `shared`: a charts.SharedFigure (for the cache)."""
     hover = unit_hover(md, lang)
     low, high = colour_range(md)
     units = md.units.set_index("code")
-    fig = go.Figure()
+    traces: list[dict] = []  # built as plain dictionaries, handed to Plotly once (see charts.figure_from_dicts)
 
     # First trace: a scattergeo (plotly.js fetches a world topojson when the first geo trace is a GeoJSON
     # choropleth; this keeps the map fully offline). It draws the archipelagos' dashed frames.
@@ -829,13 +817,16 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             frame_lat.append(lat)
         frame_lon.append(None)
         frame_lat.append(None)
-    fig.add_trace(go.Scattergeo(lon=frame_lon, lat=frame_lat, mode="lines", hoverinfo="skip", showlegend=False,
-                                line=dict(color="#6b6b6b", width=1, dash="dot"), name="frames", meta={"role": "frames"}))
+    traces.append(dict(type="scattergeo", lon=frame_lon, lat=frame_lat, mode="lines", hoverinfo="skip",
+                       showlegend=False, line=dict(color="#6b6b6b", width=1, dash="dot"), name="frames",
+                       meta={"role": "frames"}))
 
     coloured = [c for c in units.index if units.at[c, "status"] == "value" and c in shapes.features]
-    colour_scale = DIVERGING if md.mode == "diff" else SEQUENTIAL
+    colours = DIVERGING if md.mode == "diff" else SEQUENTIAL
+    colour_scale = [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]  # as Plotly spells it
     if coloured:
-        fig.add_trace(go.Choropleth(
+        traces.append(dict(
+            type="choropleth",
             geojson=_fc([shapes.features[c] for c in coloured]), featureidkey="properties.code",
             locations=coloured, z=[units.at[c, "z"] for c in coloured], coloraxis="coloraxis",
             text=[hover[c] for c in coloured], hovertemplate="%{text}<extra></extra>",
@@ -846,7 +837,8 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         if not codes:
             continue
         colour = STATUS_COLOURS[status]
-        fig.add_trace(go.Choropleth(
+        traces.append(dict(
+            type="choropleth",
             geojson=_fc([shapes.features[c] for c in codes]), featureidkey="properties.code",
             locations=codes, z=[0] * len(codes), colorscale=[[0, colour], [1, colour]], showscale=False,
             text=[hover[c] for c in codes], hovertemplate="%{text}<extra></extra>",
@@ -870,10 +862,11 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
                       name=vi_name, meta={"role": "archipelago", "key": key, "host": host}, showlegend=False, marker=dict(line=dict(color="#333333", width=1.2)),
                       unselected=dict(marker=dict(opacity=1)), selected=dict(marker=dict(opacity=1)))
         if status == "value":
-            fig.add_trace(go.Choropleth(z=[units.at[host, "z"]], coloraxis="coloraxis", **common))
+            traces.append(dict(type="choropleth", z=[units.at[host, "z"]], coloraxis="coloraxis", **common))
         else:
             colour = STATUS_COLOURS[status]
-            fig.add_trace(go.Choropleth(z=[0], colorscale=[[0, colour], [1, colour]], showscale=False, **common))
+            traces.append(dict(type="choropleth", z=[0], colorscale=[[0, colour], [1, colour]], showscale=False,
+                               **common))
         lon, lat = shapes.archipelago_labels[key]
         label_lon.append(lon)
         label_lat.append(lat)
@@ -882,11 +875,10 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
     if label_text:
         names = ", ".join(f"{shapes.archipelago_names[k]['vi']}" for k in ARCHIPELAGO_KEYS
                           if k in shapes.archipelago_features)
-        fig.add_trace(go.Scattergeo(lon=label_lon, lat=label_lat, text=label_text, mode="text",
-                                    textposition="bottom center" if shapes.kind == "tile" else "top center",
-                                    textfont=dict(size=11 if shapes.kind == "tile" else 12, color="#333333"),
-                                    hoverinfo="skip", showlegend=False, name=names,
-                                    meta={"role": "archipelago_labels"}))
+        traces.append(dict(type="scattergeo", lon=label_lon, lat=label_lat, text=label_text, mode="text",
+                           textposition="bottom center" if shapes.kind == "tile" else "top center",
+                           textfont=dict(size=11 if shapes.kind == "tile" else 12, color="#333333"),
+                           hoverinfo="skip", showlegend=False, name=names, meta={"role": "archipelago_labels"}))
 
     # Tile map: the province name in each tile, dark or light to stay readable on its colour.
     if shapes.kind == "tile":
@@ -900,15 +892,16 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             lat.append(y)
             text.append(_tile_name(str(units.at[code, f"name_{lang}" if lang == "en" else "name_vi"])))
             colours.append(TEXT_LIGHT if _luminance(fill) < 0.45 else TEXT_DARK)
-        fig.add_trace(go.Scattergeo(lon=lon, lat=lat, text=text, mode="text", hoverinfo="skip", showlegend=False,
-                                    textfont=dict(size=9 if md.view == "63" else 10, color=colours),
-                                    name="tile labels", meta={"role": "tile_labels"}))
+        traces.append(dict(type="scattergeo", lon=lon, lat=lat, text=text, mode="text", hoverinfo="skip",
+                           showlegend=False, textfont=dict(size=9 if md.view == "63" else 10, color=colours),
+                           name="tile labels", meta={"role": "tile_labels"}))
 
     # Boundary map: the colour value written beside each coloured province, while there are few enough.
     if shapes.kind == "boundary":
         written = [c for c in coloured if c in shapes.labels]
         if 0 < len(written) <= MAX_VALUE_LABELS:
-            fig.add_trace(go.Scattergeo(
+            traces.append(dict(
+                type="scattergeo",
                 lon=[shapes.labels[c][0] + 0.25 for c in written], lat=[shapes.labels[c][1] for c in written],
                 text=[f"<b>{_e(colour_text(md, units.at[c, 'z'], lang))}</b>" for c in written], mode="text",
                 textposition="middle right", textfont=dict(size=12, color=TEXT_DARK), hoverinfo="skip",
@@ -918,20 +911,22 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
     flagged = [c for c in units.index if units.at[c, "combined"] and c in shapes.labels]
     if flagged:
         offset = (0.0, -0.28) if shapes.kind == "tile" else (0.0, 0.0)
-        fig.add_trace(go.Scattergeo(
+        traces.append(dict(
+            type="scattergeo",
             lon=[shapes.labels[c][0] + offset[0] for c in flagged],
             lat=[shapes.labels[c][1] + offset[1] for c in flagged], mode="markers", hoverinfo="skip",
             marker=dict(symbol="diamond-open", size=11, color=SELECTED_BORDER, line=dict(width=2)),
             name=t("map.legend.combined", lang), showlegend=True, legendrank=30, meta={"role": "combined"}))
 
     if selected and selected in shapes.features:
-        fig.add_trace(go.Choropleth(
+        traces.append(dict(
+            type="choropleth",
             geojson=_fc([shapes.features[selected]]), featureidkey="properties.code", locations=[selected], z=[0],
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, hoverinfo="skip",
             marker=dict(line=dict(color=SELECTED_BORDER, width=2.5)), showlegend=False, name="selected",
             meta={"role": "selected"}))
 
-    fig.update_layout(
+    layout = dict(
         title=dict(text=f"<b>{_e(figure_title(md)[lang])}</b>", x=0.01, xanchor="left", y=0.985,
                    font=dict(size=18), subtitle=dict(text=wrap(figure_subtitle(md, shapes.kind, lang), 90))),
         geo=shapes.geo,
@@ -953,8 +948,8 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
     )
     if not coloured and not any(units.at[h, "status"] == "value" for h in shapes.archipelago_hosts.values()
                                 if h in units.index):
-        fig.update_layout(coloraxis_showscale=False)
-    return fig
+        layout["coloraxis"]["showscale"] = False
+    return figure_from_dicts(traces, layout, shared=shared)
 
 
 # =====================================================================================================
@@ -995,18 +990,78 @@ def cached_shapes(version, view: str, shape: str) -> MapShapes:
     return tile_shapes(tile_grid(version, view), archipelago_reference(version), view)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_choices(version, lang: str) -> dict:
+    """What the controls offer, read once per (warehouse, language): indicator keys in order with their labels,
+    the default indicator, each indicator's target years, and the indicators that have a national target
+    (aggregated in SQL: one row per indicator, whatever the number of values)."""
+    frame = data.run(version, """
+        SELECT indicator, any_value(indicator_label_vi) FILTER (WHERE province_code <> ?) AS label_vi,
+               any_value(indicator_label_en) FILTER (WHERE province_code <> ?) AS label_en,
+               count(DISTINCT province_code) FILTER (WHERE province_code <> ?) AS n_provinces,
+               bool_or(province_code = ?) AS has_benchmark,
+               coalesce(list(DISTINCT target_year ORDER BY target_year)
+                        FILTER (WHERE province_code <> ? AND target_year IS NOT NULL), []) AS years
+        FROM v_targets WHERE kind = 'target' GROUP BY indicator ORDER BY indicator""", (NATIONAL,) * 5)
+    options = frame[frame["n_provinces"] > 0].sort_values(["n_provinces", "label_vi"], ascending=[False, True],
+                                                          kind="stable", ignore_index=True)
+    labels = {r.indicator: t("map.indicator.option_one" if r.n_provinces == 1 else "map.indicator.option", lang,
+                             label=getattr(r, f"label_{lang}"), n=int(r.n_provinces)) for r in options.itertuples()}
+    return {"keys": list(options["indicator"]), "labels": labels, "default": default_indicator(options),
+            "years": {r.indicator: [int(y) for y in r.years] for r in options.itertuples()},
+            "benchmark": frozenset(frame.loc[frame["has_benchmark"], "indicator"])}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_status(version) -> tuple[bool, str, bool]:
+    """(boundary tables present, what the build said about them, tile grids present)."""
+    boundaries_ok, reason = boundary_status(version)
+    return boundaries_ok, reason, tiles_available(version)
+
+
+def _indicator_targets(version, indicator: str) -> pd.DataFrame:
+    """The targets (provincial and national) of one indicator: all that map_data reads, filtered in SQL."""
+    return data.run(version, "SELECT * FROM v_targets WHERE kind = 'target' AND indicator = ? "
+                             "ORDER BY province_code, indicator, target_year, target_id", (indicator,))
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def cached_map_data(version, view: str, indicator: str, year: int | str, mode: str) -> MapData:
-    return map_data(map_targets(version), provinces(version), provinces_2025(version), plan_documents(version),
-                    units_reference(version), indicator=indicator, year=year, view=view, mode=mode,
-                    built_on=built_on(version))
+    return map_data(_indicator_targets(version, indicator), provinces(version), provinces_2025(version),
+                    plan_documents(version), units_reference(version), indicator=indicator, year=year, view=view,
+                    mode=mode, built_on=built_on(version))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
+def cached_view(version, view: str, shape: str, lang: str, indicator: str, year: int | str, mode: str) -> dict:
+    """The texts and the CSV under the map, and the units' names and codes in A–Z order (for the selectbox)."""
+    md = cached_map_data(version, view, indicator, year, mode)
+    unit_names = dict(zip(md.units["code"], md.units[f"name_{lang}"]))
+    return {"unit_names": unit_names, "codes": sorted(unit_names, key=lambda c: sort_key(unit_names[c])),
+            "summary": summary_text(md, lang), "source": source_text(md, shape, lang), "csv": csv_frame(md, lang),
+            "documents": list(md.documents)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def cached_figure(version, view: str, shape: str, lang: str, indicator: str, year: int | str, mode: str,
                   selected: str | None) -> go.Figure:
+    """The map (a charts.SharedFigure, shown to every session that asks for the same one: never modify it). Cached
+    as a resource, not as data: unpickling a figure re-validates it, which cost more than the rest of the page."""
     return map_figure(cached_map_data(version, view, indicator, year, mode), cached_shapes(version, view, shape),
-                      lang, selected=selected)
+                      lang, selected=selected, shared=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_province(version, view: str, indicator: str, year: int | str, mode: str, code: str,
+                    lang: str) -> tuple[list[str], list[str], pa.Table]:
+    """The selected unit: (side panel lines, its plans' values as short lines, the full table of them as Arrow, for
+    st.dataframe). Only the values of the unit's provinces are read."""
+    md = cached_map_data(version, view, indicator, year, mode)
+    members = tuple(md.members.loc[md.members["unit_code"] == code, "province_code"])
+    rows = data.run(version, "SELECT * FROM v_targets WHERE list_contains(?::VARCHAR[], province_code) "
+                             "ORDER BY province_code, sector, indicator, target_year, target_id", (members,))
+    return (panel_lines(md, code, lang), panel_targets(rows, md, code, lang),
+            data.arrow(province_table(rows, md, code, lang)))
 
 
 # =====================================================================================================

@@ -81,21 +81,22 @@ def relation(low: float, high: float, comparator: str, national_low: float, nati
     return "overlap"
 
 
-def national_benchmark(row, national: pd.DataFrame):
+def national_benchmark(row, national):
     """The national target a provincial value is read against: from the decision the plan implements,
     for the same year if it sets one, else its nearest year (the later one on a tie); a plan whose decision
-    sets nothing for the indicator falls back to any national target of the same year."""
-    same = national[(national["indicator"] == row.indicator) & (national["kind"] == "target")]
-    if same.empty:
+    sets nothing for the indicator falls back to any national target of the same year.
+
+    `national`: the national rows, as a frame or as a list of their `itertuples` (what `headline_rows` passes, so
+    that finding a benchmark is a scan of a few tuples, not a filter of a frame)."""
+    rows = national if isinstance(national, list) else list(national.itertuples(index=False))
+    same = [n for n in rows if n.indicator == row.indicator and n.kind == "target"]
+    if not same:
         return None
-    implemented = same[same["document_id"] == row.document_implements]
-    if implemented.empty:
-        same_year = same[same["target_year"] == row.target_year]
-        return next(same_year.itertuples(index=False)) if not same_year.empty else None
-    distance = (implemented["target_year"].astype(int) - int(row.target_year)).abs()
-    ranked = implemented.assign(_distance=distance, _later=-implemented["target_year"].astype(int))
-    return next(ranked.sort_values(["_distance", "_later"], kind="stable").drop(columns=["_distance", "_later"])
-                .itertuples(index=False))
+    implemented = [n for n in same if n.document_id == row.document_implements]
+    if not implemented:
+        return next((n for n in same if n.target_year == row.target_year), None)
+    year = int(row.target_year)  # nearest year, the later one on a tie; the first in frame order among equals
+    return min(implemented, key=lambda n: (abs(int(n.target_year) - year), -int(n.target_year)))
 
 
 def headline_rows(headline: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -103,7 +104,7 @@ def headline_rows(headline: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     `headline` is `data.headline_targets` (national rows included). One row per provincial value,
     provinces A–Z; this is what the overview cards show and what their CSV download holds."""
-    national = headline[headline["province_code"] == NATIONAL_CODE]
+    national = list(headline[headline["province_code"] == NATIONAL_CODE].itertuples(index=False))
     rows = []
     found: dict[tuple, object] = {}  # national_benchmark depends on these three fields only
     for row in headline[headline["province_code"] != NATIONAL_CODE].itertuples(index=False):
@@ -252,20 +253,25 @@ def verified_text(value: object, lang: str) -> str:
 
 def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") -> pd.DataFrame:
     """Targets of one or more plans with their clause and a link that opens the Plans page on each one."""
-    verified = targets["citation_verified"]
+    # Rows are read through the few columns they need: itertuples over all of v_targets' columns cost 7 s
+    # for 17,700 values; verification and kind are looked up per distinct value.
+    value_columns = ["value_low", "value_high", "comparator", "citation", label_column("unit_symbol", lang)]
+    verified = targets["citation_verified"].astype("boolean").map(
+        {True: verified_text(True, lang), False: verified_text(False, lang)}).fillna(verified_text(None, lang))
+    kinds = {k: t(f"kind.{k}", lang) for k in targets["kind"].unique()}
     return pd.DataFrame({
         t("col.province", lang): targets[label_column("province_name", lang)],
         t("col.document", lang): targets["document_number"],
         t("col.indicator", lang): targets[label_column("indicator_label", lang)],
-        t("col.value", lang): [_value(r, lang) for r in targets.itertuples(index=False)],
-        t("col.period", lang): [formatting.year_text(r.target_year, r.period_start, r.period_end)
-                                for r in targets.itertuples(index=False)],
+        t("col.value", lang): [_value(r, lang) for r in targets[value_columns].itertuples(index=False)],
+        t("col.period", lang): [formatting.year_text(year, start, end) for year, start, end in
+                                zip(targets["target_year"], targets["period_start"], targets["period_end"])],
         t("col.section", lang): targets["section"],
         t("plans.col.link", lang): [f"{link_base}?target={i}&lang={lang}" for i in targets["target_id"]],
         t("col.citation", lang): targets["citation"],
-        t("col.kind", lang): [t(f"kind.{k}", lang) for k in targets["kind"]],
+        t("col.kind", lang): targets["kind"].map(kinds),
         t("col.sector", lang): targets[label_column("sector_label", lang)],
-        t("plans.col.verified", lang): [verified_text(v, lang) for v in verified.astype(object)],
+        t("plans.col.verified", lang): verified,
         "ID": targets["target_id"],
     }).reset_index(drop=True)
 
@@ -291,3 +297,43 @@ def indicator_catalogue(pool: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.n_values", lang): frame["n_values"],
         t("tables.col.provinces", lang): frame["provinces"],
     }).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- overview cards
+
+def headline_cards(rows: pd.DataFrame, plans: pd.DataFrame, indicator_labels: dict[str, str], indicators,
+                   lang: str) -> list[str]:
+    """The overview card of each province with a headline value, as ONE Markdown text per card, in `rows` order.
+
+    A card used to be a dozen elements (heading, plan lines, one per value and per national line): hundreds of
+    elements at a few hundred plans, which cost more than the rest of the page. Small grey lines are
+    `:small[:gray[…]]`, like captions. `rows`: `headline_rows`; `plans`: provincial documents (province_code,
+    document_number, implements_number) in display order; `indicators`: the headline indicators in card order.
+    Every text is escaped, so names and numbers from the data can never become markup."""
+    from .widgets import escape_markdown as md
+    plan_lines: dict[str, list[str]] = {}
+    for code, number, implements in zip(plans["province_code"], plans["document_number"], plans["implements_number"]):
+        implements = implements if isinstance(implements, str) and implements else "–"
+        plan_lines.setdefault(code, []).append(
+            f":small[:gray[{md(t('overview.card.plan', lang, document=number, implements=implements))}]]")
+    cards = []
+    for code, mine in rows.groupby("province_code", sort=False):
+        parts = [f"##### {md(mine['province'].iloc[0])}"]
+        if plan_lines.get(code):
+            parts.append("  \n".join(plan_lines[code]))
+        for indicator in indicators:
+            parts.append(f"**{md(indicator_labels.get(indicator, indicator))}**")  # name from the data
+            values = mine[mine["indicator"] == indicator]
+            if values.empty:
+                parts.append(f":small[:gray[{md(t('overview.card.none', lang))}]]")
+            for value in values.itertuples():
+                if value.national_text:
+                    national = t("overview.card.national", lang, value=value.national_text,
+                                 period=value.national_period, document=value.national_document,
+                                 relation=t(f"tables.relation.{value.relation}", lang))
+                else:
+                    national = t("overview.card.no_national", lang)
+                parts.append(f":blue-background[**{md(value.value_text)}**] · {md(value.period)}  \n"
+                             f":small[:gray[{md(national)}]]")
+        cards.append("\n\n".join(parts))
+    return cards

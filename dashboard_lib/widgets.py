@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from .i18n import t
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame | pa.Table) -> bytes:
     """UTF-8 with BOM so that Excel opens Vietnamese text correctly; formula-like text neutralised."""
-    safe = frame.copy()
+    safe = frame.to_pandas() if isinstance(frame, pa.Table) else frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype) in ("str", "string"):
             safe[column] = safe[column].map(neutralise_formula)
@@ -23,10 +24,11 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
-def csv_download(frame: pd.DataFrame, file_stem: str, lang: str, key: str) -> None:
+def csv_download(frame: pd.DataFrame | pa.Table, file_stem: str, lang: str, key: str) -> None:
     # The CSV is written when the button is clicked (Streamlit's deferred download), not on every rerun: at 100×
-    # the data, writing the task list's CSV took 2 s of each rerun of the tasks page.
-    snapshot = frame.copy()
+    # the data, writing the task list's CSV took 2 s of each rerun of the tasks page. An Arrow table (what a page
+    # gives st.dataframe) is immutable; a frame is copied lazily (copy-on-write), so later changes do not reach it.
+    snapshot = frame if isinstance(frame, pa.Table) else frame.copy(deep=False)
     st.download_button(t("widget.download_csv", lang), lambda: csv_bytes(snapshot), file_name=f"{file_stem}.csv",
                        mime="text/csv", key=key, icon=":material/download:")
 

@@ -12,19 +12,16 @@ lang, version = page.context()
 st.title(t("map.title", lang))
 st.caption(t("map.intro", lang))
 
-targets = maps.map_targets(version)
-options = maps.indicator_options(targets)
-if options.empty:
+choices = maps.cached_choices(version, lang)  # indicators, labels, years: read once per (warehouse, language)
+keys, labels = choices["keys"], choices["labels"]
+if not keys:
     st.info(t("map.no_indicators", lang))
     st.stop()
 
 # ---------------------------------------------------------------- state: from the URL on the first run, then widgets
 problems: list[str] = []
 first_run = "map_indicator" not in st.session_state
-keys = list(options["indicator"])
-labels = {r.indicator: t("map.indicator.option_one" if r.n_provinces == 1 else "map.indicator.option", lang,
-                         label=getattr(r, f"label_{lang}"), n=r.n_provinces) for r in options.itertuples()}
-state.seed("map_indicator", state.url_value("indicator", keys, maps.default_indicator(options), problems))
+state.seed("map_indicator", state.url_value("indicator", keys, choices["default"], problems))
 for name, allowed, default in (("view", maps.VIEWS, "63"), ("mode", maps.MODES, "value"),
                                ("map", maps.SHAPES, "boundary")):
     if first_run:
@@ -32,7 +29,7 @@ for name, allowed, default in (("view", maps.VIEWS, "63"), ("mode", maps.MODES, 
 
 top = st.columns([3, 1])
 indicator = top[0].selectbox(t("map.control.indicator", lang), keys, format_func=labels.get, key="map_indicator")
-years = [maps.LATEST] + [str(y) for y in maps.year_options(targets, indicator)]
+years = [maps.LATEST] + [str(y) for y in choices["years"].get(indicator, [])]
 year_key = f"map_year_{indicator}"  # each indicator has its own years
 if year_key not in st.session_state:
     state.seed(year_key, state.url_value("year", years, maps.LATEST, problems) if first_run else maps.LATEST)
@@ -40,12 +37,11 @@ year = top[1].selectbox(t("map.control.year", lang), years, key=year_key, help=t
                         format_func=lambda y: t("map.year.latest", lang) if y == maps.LATEST else y)
 year_value = year if year == maps.LATEST else int(year)
 
-boundaries_ok, reason = maps.boundary_status(version)
-tiles_ok = maps.tiles_available(version)
+boundaries_ok, reason, tiles_ok = maps.cached_status(version)
 if not boundaries_ok and not tiles_ok:
     st.warning(t("map.no_shapes", lang, reason=maps.fallback_reason(reason, lang)))
     st.stop()
-benchmark = maps.has_benchmark(targets, indicator)
+benchmark = indicator in choices["benchmark"]
 if not benchmark and st.session_state["map_mode"] == "diff":
     st.session_state["map_mode"] = "value"
     st.info(t("map.mode.diff_unavailable", lang))
@@ -67,9 +63,8 @@ if not tiles_ok:
 
 # ---------------------------------------------------------------- selected province: URL, view switch, click
 shapes = maps.cached_shapes(version, view, shape)
-md = maps.cached_map_data(version, view, indicator, year_value, mode)
-unit_names = dict(zip(md.units["code"], md.units[f"name_{lang}"]))
-codes = sorted(unit_names, key=lambda c: maps.sort_key(unit_names[c]))
+shown = maps.cached_view(version, view, shape, lang, indicator, year_value, mode)
+unit_names, codes = shown["unit_names"], shown["codes"]
 province_key = f"map_province_{view}"  # 63 and 34 codes differ: one selectbox per view
 previous_view = st.session_state.get("map_previous_view")
 if previous_view and previous_view != view:  # keep the province: an old one becomes its successor
@@ -91,9 +86,9 @@ with right:
     if selected is None:
         st.caption(t("map.panel.hint", lang))
     else:
-        for line in maps.panel_lines(md, selected, lang):
+        panel, listing, details = maps.cached_province(version, view, indicator, year_value, mode, selected, lang)
+        for line in panel:
             st.text(line)
-        listing = maps.panel_targets(maps.all_targets(version), md, selected, lang)
         if not listing:
             st.info(t("map.panel.no_plan", lang, name=unit_names[selected]))
         else:
@@ -103,17 +98,16 @@ with right:
                     st.text(line)
 
 with left:
-    figure = maps.cached_figure(version, view, shape, lang, indicator, year_value, mode, selected)
+    figure = maps.cached_figure(version, view, shape, lang, indicator, year_value, mode, selected)  # never modified
     st.plotly_chart(figure, key=chart_key, on_select="rerun", selection_mode="points", width="stretch",
                     config={"displaylogo": False, "scrollZoom": False,
                             "modeBarButtonsToRemove": maps.MODEBAR_REMOVE})
-    st.caption(maps.summary_text(md, lang))
-    st.caption(maps.source_text(md, shape, lang))
+    st.caption(shown["summary"])
+    st.caption(shown["source"])
     if shape == "boundary":
         st.caption(t("map.caveat", lang))
-    mapped = maps.csv_frame(md, lang)
-    widgets.csv_download(mapped, f"map_{indicator}_{year}_{view}", lang, key="map_csv")
-    export_ui.chart_export(figure, key="map_chart", lang=lang, data_frame=mapped, source=list(md.documents))
+    widgets.csv_download(shown["csv"], f"map_{indicator}_{year}_{view}", lang, key="map_csv")
+    export_ui.chart_export(figure, key="map_chart", lang=lang, data_frame=shown["csv"], source=shown["documents"])
 
 state.set_url("indicator", indicator)
 state.set_url("year", year)
@@ -123,7 +117,6 @@ state.set_url("map", shape)
 state.set_url("province", selected)
 
 if selected is not None:
-    details = maps.province_table(maps.all_targets(version), md, selected, lang)
-    if not details.empty:
+    if details.num_rows:
         st.subheader(t("map.details.title", lang, name=widgets.escape_markdown(unit_names[selected])))
         st.dataframe(details, hide_index=True, width="stretch")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import charts, export_ui, data, formatting, page, state, tables, widgets
-from dashboard_lib.i18n import label_column, t
+from dashboard_lib import data, export_ui, page, state, widgets
+from dashboard_lib.i18n import t
 
 lang, version = page.context()
 problems: list[str] = []
@@ -19,15 +19,12 @@ DEFAULT_INDICATOR = "services_growth"
 st.title(t("nav.sector_targets", lang))
 st.caption(t("sector.intro", lang))
 
-targets = data.targets(version)
-sectors = data.sectors(version)
-info = data.build_info(version)
-built_on = formatting.date_text(info["built_at"][:10], lang)
-provincial = targets[targets["province_code"] != data.NATIONAL_CODE]
-names = dict(zip(provincial["province_code"], provincial[label_column("province_name", lang)]))
-sector_labels = dict(zip(sectors["sector_key"], sectors[label_column("label", lang)]))
-sector_options = [s for s in sectors["sector_key"] if s in set(provincial["sector"])]
-province_options = sorted(names, key=lambda code: formatting.search_key(names[code], True))
+choices = data.sector_choices(version, lang)  # cached per (warehouse, language)
+names = choices["names"]
+sector_labels = choices["sector_labels"]
+sector_options = choices["sector_options"]
+province_options = choices["province_options"]
+indicator_labels = choices["indicator_labels"]
 
 # A fresh page (new link, or back from another page) reads its filters from the URL, once.
 fresh = "sector_sectors" not in st.session_state
@@ -46,10 +43,9 @@ state.sync_url("sector", chosen_sectors, DEFAULT_SECTORS)
 state.sync_url("province", chosen_provinces, province_options)
 
 # Indicators of the chosen sectors that some chosen province states, most widely stated first.
-pool = provincial[provincial["sector"].isin(chosen_sectors) & provincial["province_code"].isin(chosen_provinces)]
-spread = pool.groupby("indicator")["province_code"].nunique()
-indicator_labels = dict(zip(targets["indicator"], targets[label_column("indicator_label", lang)]))
-indicator_options = sorted(spread.index, key=lambda k: (-spread[k], formatting.search_key(indicator_labels[k], True)))
+pool = data.sector_pool(version, lang, tuple(chosen_sectors), tuple(chosen_provinces))
+spread = dict(pool["options"])
+indicator_options = list(spread)
 default_indicator = DEFAULT_INDICATOR if DEFAULT_INDICATOR in indicator_options else \
     (indicator_options[0] if indicator_options else None)
 if fresh:
@@ -63,8 +59,7 @@ indicator = middle[0].selectbox(
     placeholder=t("sector.filter.none", lang))
 state.sync_url("indicator", indicator, DEFAULT_INDICATOR)  # explicit unless the page default
 
-national_rows = targets[(targets["province_code"] == data.NATIONAL_CODE) & (targets["indicator"] == indicator)]
-has_national = not national_rows.empty
+has_national = indicator in choices["national_indicators"]
 with middle[1]:
     compare = st.toggle(t("sector.filter.national", lang), key="sector_national", disabled=not has_national,
                         help=None if has_national else t("sector.no_national", lang))
@@ -76,9 +71,8 @@ chosen_kinds = bottom[0].pills(t("sector.filter.kind", lang), KINDS, selection_m
                                format_func=lambda k: t(f"kind.{k}", lang))
 state.sync_url("kind", chosen_kinds, list(KINDS))
 
-base = data.filter_targets(targets, provinces=chosen_provinces, indicator=indicator, kinds=chosen_kinds,
-                           national=compare)
-year_options = [str(y) for y in sorted(base["target_year"].dropna().astype(int).unique())]
+selected = (indicator, tuple(chosen_provinces), tuple(chosen_kinds))  # the selection before the year filter
+year_options = data.sector_years(version, *selected, compare)
 if fresh:
     state.seed("sector_years", state.url_values("year", year_options, year_options, problems))
 state.keep_valid("sector_years", year_options, year_options, multi=True)
@@ -88,7 +82,8 @@ view = state.url_value("view", VIEWS, "chart", problems if fresh else [])
 widgets.notice_invalid_url(problems, lang)
 
 # ---------------------------------------------------------------- what to draw, or why there is nothing
-selection = base[base["target_year"].astype(int).astype(str).isin(chosen_years)].reset_index(drop=True)
+view_data = data.sector_view(version, lang, *selected, tuple(chosen_years), compare)
+plot = view_data["plot"]
 message = None
 if not chosen_sectors:
     message = t("sector.empty.sector", lang)
@@ -96,16 +91,16 @@ elif not chosen_provinces:
     message = t("sector.empty.province", lang)
 elif indicator is None:
     message = t("sector.empty.indicator", lang)
-elif not chosen_kinds or not chosen_years or selection[selection["province_code"] != data.NATIONAL_CODE].empty:
+elif not chosen_kinds or not chosen_years or not view_data["has_provincial"]:
     message = t("sector.empty.rows", lang)
 
 if message:
     st.info(message)
 else:
-    stating = provincial.loc[provincial["indicator"] == indicator, "province_code"].unique()
+    stating = choices["stating"].get(indicator, ())
     if len(stating) == 1:
         st.info(t("sector.single", lang, province=names[stating[0]]))
-    shown = set(selection["province_code"])
+    shown = set(view_data["shown"])
     missing = [names[c] for c in chosen_provinces if c not in shown]
     if missing and len(stating) > 1:
         st.caption(t("sector.missing", lang, provinces=", ".join(missing)))
@@ -121,25 +116,23 @@ else:
 
     chart_tab, table_tab = st.tabs([labels["chart"], labels["table"]], default=labels[view], key=tab_key,
                                    on_change=_remember_view)
-    plot = charts.target_ranges_data(selection, lang, benchmarks=compare)
     stem = f"dich-vu-2030-{indicator}"
     with chart_tab:
-        figure = charts.target_ranges(selection, lang, built_on=built_on, benchmarks=compare)
+        # Shared by every session that makes the same selection: never modified.
+        figure = data.sector_figure(version, lang, *selected, tuple(chosen_years), compare)
         st.plotly_chart(figure, key="sector_chart", config={"displaylogo": False})
-        widgets.csv_download(tables.ranges_csv(plot), stem, lang, key="sector_chart_csv")
+        widgets.csv_download(view_data["csv"], stem, lang, key="sector_chart_csv")
         export_ui.chart_export(figure, key="sector_chart", lang=lang, source=plot["document_number"],
                                data_frame=plot, unit=plot["unit"].iloc[0])
         st.caption(t("sector.hover_hint", lang))
     with table_tab:
-        table = tables.ranges_table(plot, lang)
+        table = view_data["table"]
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={t("col.citation", lang): st.column_config.TextColumn(width="large")})
-        st.caption(charts.source_text([*plot["document_number"], *plot.loc[plot["benchmark_document"] != "",
-                                                                           "benchmark_document"]], built_on, lang))
+        st.caption(view_data["source"])
         widgets.csv_download(table, f"{stem}-table", lang, key="sector_table_csv")
 
 # ---------------------------------------------------------------- what else the chosen sectors hold
-if chosen_sectors and chosen_provinces and not pool.empty:
+if chosen_sectors and chosen_provinces and pool["catalogue"] is not None:
     with st.expander(t("sector.catalogue", lang)):
-        catalogue = tables.indicator_catalogue(pool, lang)
-        st.dataframe(catalogue, hide_index=True, width="stretch")
+        st.dataframe(pool["catalogue"], hide_index=True, width="stretch")

@@ -70,3 +70,30 @@ def test_invalid_data_keeps_serving_the_previous_build(tmp_path, monkeypatch, wa
     assert not at.exception, at.exception
     assert any("unknown province code '99'" in e.value for e in at.error)
     assert _plans_table(at, "vi") is not None  # the previous build is still shown
+
+
+def test_changed_curated_files_are_noticed_at_most_a_second_later(tmp_path, monkeypatch):
+    """dashboard.py checks the curated files on every run; the walk over them is looked at once a second per
+    process, so an edit is picked up at the next run after that (never missed, never a walk per rerun)."""
+    from dashboard_lib import data
+    folder = tmp_path / "data"
+    (folder / "targets").mkdir(parents=True)
+    plan = folder / "targets" / "X-1.csv"
+    plan.write_text("a,b\n1,2\n", encoding="utf-8")
+    monkeypatch.setenv("DV2030_DATA_DIR", str(folder))
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    now = [1000.0]
+    monkeypatch.setattr(data.time, "monotonic", lambda: now[0])
+    first = data._data_state_key()
+    plan.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    (folder / "cache").mkdir()
+    (folder / "cache" / "ignored.csv").write_text("x\n", encoding="utf-8")
+    now[0] += data.STATE_CHECK_SECONDS / 2
+    assert data._data_state_key() == first  # within the second: the last look is reused
+    now[0] += data.STATE_CHECK_SECONDS
+    changed = data._data_state_key()
+    assert changed != first
+    assert not any(entry[0].endswith("ignored.csv") for entry in data._data_state()[0])  # data/cache is not data
+    (folder / "targets" / "X-2.csv").write_text("a\n", encoding="utf-8")
+    now[0] += data.STATE_CHECK_SECONDS
+    assert data._data_state_key() != changed  # a new plan file too

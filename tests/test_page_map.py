@@ -369,3 +369,26 @@ def test_geometry_is_wound_for_plotly():
     assert maps._ring_area(geom["coordinates"][0]) < 0  # exterior clockwise
     assert maps._ring_area(geom["coordinates"][1]) > 0  # hole counter-clockwise
     assert sorted(map(tuple, geom["coordinates"][0])) == sorted(map(tuple, json.loads(ccw)["coordinates"][0]))
+
+
+@pytest.mark.parametrize("view, shape, mode", [("63", "boundary", "value"), ("34", "tile", "diff")])
+def test_map_figure_is_valid_plotly_and_shared_as_it_is_drawn(boundary_env, view, shape, mode):
+    """The map is assembled from plain dictionaries without Plotly's validation (charts.figure_from_dicts): Plotly
+    validating the same figure changes nothing; the cached (shared) figure hands out exactly that figure."""
+    import os
+
+    import plotly.graph_objects as go
+    from plotly.basedatatypes import BaseFigure
+
+    from dashboard_lib import charts, data
+    stat = os.stat(boundary_env)
+    version = data.WarehouseVersion(str(boundary_env), stat.st_ino, stat.st_mtime_ns)
+    md = maps.cached_map_data(version, view, "services_share_grdp", maps.LATEST, mode)
+    shapes = maps.cached_shapes(version, view, shape)
+    selected = md.units["code"].iloc[0]
+    fig = maps.map_figure(md, shapes, "en", selected=selected)
+    assert json.loads(go.Figure(fig.to_dict()).to_json()) == json.loads(fig.to_json())
+    shared = maps.map_figure(md, shapes, "en", selected=selected, shared=True)
+    assert isinstance(shared, charts.SharedFigure)
+    assert shared.to_dict() == json.loads(fig.to_json()) == json.loads(json.dumps(BaseFigure.to_dict(shared)))
+    assert [trace["meta"]["role"] for trace in shared.to_dict()["data"]][-1] == "selected"

@@ -254,3 +254,31 @@ def test_csv_download_is_utf8_with_bom_and_keeps_vietnamese_text():
     payload = widgets.csv_bytes(frame)
     assert payload.startswith(b"\xef\xbb\xbf")
     assert "Hậu Giang" in payload.decode("utf-8-sig")
+
+
+def test_each_card_is_one_element_with_its_province_values_and_benchmarks(app_env):
+    """A card is one Markdown element (hundreds of small elements cost more than the rest of the page at a few
+    hundred plans): the province, its plans, and each value with the national line under it."""
+    at = open_home("en")
+    provinces = reference("provinces", "province_code")
+    units = reference("units", "unit_key")
+    cards = [plain(m.value) for m in at.markdown if m.value.startswith("##### ")]
+    frame = curated_targets()
+    stating = frame[frame["indicator_key"].isin(HEADLINE) & (frame["kind"] == "target") & (frame["province_code"] != "VN")]
+    assert len(cards) == stating["province_code"].nunique()
+    for code, rows in stating.groupby("province_code"):
+        name = provinces.loc[code, "name_en"]
+        card = next(c for c in cards if c.startswith(f"##### {name}\n"))
+        for row in rows.itertuples():
+            unit = units.loc[row.unit_key, "symbol_en"]
+            approximate = formatting.is_approximate(row.comparator, row.value_low, row.citation)
+            assert formatting.value_label(row.value_low, row.value_high, row.comparator, unit, "en", approximate) in card
+        assert card.count(t("overview.card.national", "en", value="", period="", document="", relation="")[:8]) \
+            == len(rows)  # one national line under each value
+
+
+def test_csv_of_an_arrow_table_is_the_csv_of_its_frame():
+    """Pages give st.dataframe cached Arrow tables; their CSV download is the same as the frame's."""
+    import pyarrow as pa
+    frame = pd.DataFrame({"Tỉnh": ["Hậu Giang", "=SUM(A1)"], "Giá trị": [8.7, None], "Năm": [2025, 2030]})
+    assert widgets.csv_bytes(pa.Table.from_pandas(frame)) == widgets.csv_bytes(frame)

@@ -323,3 +323,63 @@ def test_ranges_table_formats_numbers_per_language():
     assert vi[t("tables.col.low", "vi")].iloc[0] == "1.248.000"
     assert en[t("tables.col.low", "en")].iloc[0] == "1,248,000"
     assert vi[t("col.value", "vi")].iloc[0] == "khoảng 1.248.000 lượt khách"
+
+
+def _benchmark_frame() -> pd.DataFrame:
+    return _frame([
+        {"target_id": "N1", "province_code": "VN", "document_id": "TTG-283", "document_number": "283/QĐ-TTg",
+         "value_low": 7, "value_high": 7.5, "citation": "đạt 7 - 7,5%/năm"},
+        {"target_id": "N2", "province_code": "VN", "document_id": "TTG-531", "document_number": "531/QĐ-TTg",
+         "comparator": "about", "value_low": 8, "value_high": 8, "target_year": 2030, "period_end": 2030,
+         "citation": "khoảng 8%"},
+        {"target_id": "A"},
+        {"target_id": "B", "province_code": "51", "province_name_vi": "Quảng Ngãi", "province_name_en": "Quang Ngai",
+         "comparator": "at_least", "value_low": 8.5, "value_high": 8.5, "target_year": 2030, "period_end": 2030,
+         "document_implements": "TTG-531", "citation": "từ 8,5%"},
+        {"target_id": "C", "province_code": "38", "province_name_vi": "Thanh Hóa", "province_name_en": "Thanh Hoa",
+         "comparator": "exact", "value_low": 9, "value_high": 9, "citation": "9%"},
+    ])
+
+
+def test_range_chart_is_valid_plotly_with_one_trace_per_value_and_the_benchmark_drawn_once():
+    """The figure is assembled from plain dictionaries (charts.figure_from_dicts): Plotly validating it changes
+    nothing. Each value keeps its own trace; the national benchmarks behind the rows are one trace of bands and one
+    of ticks, with each row's own hover text."""
+    import plotly.graph_objects as go
+    frame = _benchmark_frame()
+    fig = charts.target_ranges(frame, "vi", built_on="01/01/2026")
+    spec = json.loads(fig.to_json())
+    assert json.loads(go.Figure(fig.to_dict()).to_json()) == spec
+    bench = [trace for trace in spec["data"] if trace.get("legendgroup") == "benchmark"]
+    values = [trace for trace in spec["data"] if trace.get("legendgroup") != "benchmark"]
+    assert len(values) == len(frame)
+    assert [trace["mode"] for trace in bench] == ["lines", "markers"]  # bands (7–7,5) and ticks (8)
+    assert [trace["showlegend"] for trace in bench] == [True, False]
+    data = charts.target_ranges_data(frame, "vi")
+    provincial = data[data["benchmark_text"] != ""]
+    band_rows = provincial[provincial["benchmark_low"] != provincial["benchmark_high"]]
+    assert [x for x in bench[0]["x"] if x is not None] == [v for r in band_rows.itertuples()
+                                                            for v in (r.benchmark_low, r.benchmark_high)]
+    assert bench[1]["x"] == list(provincial.loc[provincial["benchmark_low"] == provincial["benchmark_high"],
+                                                "benchmark_low"])
+    hovers = [h for trace in bench for h in trace["hovertemplate"] if h]
+    for row in provincial.itertuples():
+        assert any(row.benchmark_text in h and row.benchmark_document in h for h in hovers)
+
+
+def test_shared_figure_hands_out_the_same_figure():
+    """A cached figure shown to every session (charts.SharedFigure) gives st.plotly_chart and the exports
+    exactly the figure it was built as, and copies of it are ordinary figures."""
+    import plotly.graph_objects as go
+    from plotly.basedatatypes import BaseFigure
+    data = charts.target_ranges_data(_benchmark_frame(), "en")
+    plain = charts.ranges_figure(data, "en", built_on="1 Jan 2026")
+    shared = charts.ranges_figure(data, "en", built_on="1 Jan 2026", shared=True)
+    assert isinstance(shared, charts.SharedFigure)
+    assert shared.to_dict() == json.loads(plain.to_json()) == json.loads(json.dumps(BaseFigure.to_dict(shared)))
+    assert shared.to_dict() is not shared.to_dict()  # a fresh copy each time: changing it changes nothing shared
+    copy = go.Figure(shared)
+    copy.update_layout(title_text="x")
+    assert type(copy) is go.Figure and shared.to_dict()["layout"]["title"]["text"] != "x"
+    empty = charts.ranges_figure(data.iloc[0:0], "en", shared=True)
+    assert empty.layout.annotations[0].text == t("charts.empty", "en")

@@ -1,7 +1,8 @@
-"""Lộ trình đến 2030 / Trajectories to 2030: the path each plan implies, year by year (pure functions).
+"""Lộ trình đến 2030 / Trajectories to 2030: the path each plan implies, year by year.
 
-No Streamlit here: the page reads the rows with `TARGETS_SQL` through the cached `data.query` and hands
-them to the functions below.
+The maths, paths, tables and checks are pure functions of the rows `TARGETS_SQL` reads. The page calls only the
+cached functions at the end of the module (`view`, `checks_view`, the option lists): they read the rows through
+`data.query` on a cache miss and keep, per warehouse version and selection, just what the page shows.
 
 Method (also explained on the page):
 - average growth rates (measure growth_rate, unit %/year) for a period a–b compound into an index whose
@@ -18,12 +19,15 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 from babel.numbers import format_decimal
 
-from . import formatting
+from . import data, formatting, widgets
 from .i18n import t
 
 HORIZON = 2030
@@ -207,24 +211,55 @@ def sort_key(text: str) -> str:
     return "".join(c for c in stripped if not unicodedata.combining(c)).casefold()
 
 
-def _plan_rows(frame: pd.DataFrame, indicator: str) -> pd.DataFrame:
-    rows = frame[frame["indicator"] == indicator]
-    return rows.sort_values(["document_id", "target_year", "target_id"])
+class _Target(NamedTuple):
+    """One value of an indicator as the path builders read it (plain Python values, no pandas per plan)."""
+    document_id: str
+    target_id: str
+    scope: str
+    province_code: str
+    province_name_vi: str
+    province_name_en: str
+    document_number: str
+    horizon_end: object
+    measure: str
+    value_low: float
+    value_high: float
+    comparator: str
+    period_start: int | None
+    period_end: int | None
+    target_year: int | None
 
 
-def _growth_path(rows: pd.DataFrame, path: Path) -> Path:
-    usable = rows[rows["period_start"].notna() & (rows["period_start"] >= FIRST_YEAR)
-                  & (rows["period_end"] <= HORIZON)].sort_values(["period_start", "period_end"])
-    if usable.empty:
+def _plan_rows(frame: pd.DataFrame, indicator: str) -> list[_Target]:
+    """The indicator's values sorted by plan, year and id, as tuples (one vectorised pass)."""
+    rows = frame[frame["indicator"] == indicator].sort_values(["document_id", "target_year", "target_id"])
+    return [_Target(*values) for values in zip(
+        rows["document_id"].tolist(), rows["target_id"].tolist(), rows["scope"].tolist(),
+        rows["province_code"].tolist(), rows["province_name_vi"].tolist(), rows["province_name_en"].tolist(),
+        rows["document_number"].tolist(), rows["horizon_end"].tolist(), rows["measure"].tolist(),
+        rows["value_low"].tolist(),
+        rows["value_high"].tolist(), rows["comparator"].tolist(), _none_if_na(rows["period_start"].tolist()),
+        _none_if_na(rows["period_end"].tolist()), _none_if_na(rows["target_year"].tolist()))]
+
+
+def _none_if_na(values: list) -> list:
+    return [None if pd.isna(v) else int(v) for v in values]
+
+
+def _growth_path(rows: list[_Target], path: Path) -> Path:
+    usable = [r for r in rows if r.period_start is not None and r.period_start >= FIRST_YEAR
+              and r.period_end is not None and r.period_end <= HORIZON]
+    usable.sort(key=lambda r: (r.period_start, r.period_end))
+    if not usable:
         path.method = "points"
         path.issue = "no_period"
         return path
-    if usable.duplicated(["period_start", "period_end"]).any():
+    if len({(r.period_start, r.period_end) for r in usable}) != len(usable):
         path.issue = "conflict"
         path.method = "points"
         return path
     chain: list = []
-    for row in usable.itertuples():
+    for row in usable:
         if chain and row.period_start != chain[-1].period_end + 1:
             path.issue = "gap"
             break
@@ -246,10 +281,9 @@ def _bound(comparator: str) -> str | None:
     return {"at_least": "lower", "at_most": "upper"}.get(comparator)
 
 
-def _value_path(rows: pd.DataFrame, path: Path, method: str) -> Path:
-    rows = rows[(rows["target_year"] >= FIRST_YEAR - 1) & (rows["target_year"] <= HORIZON)]
-    path.points = [Point(int(r.target_year), r.value_low, r.value_high, r.comparator, r.target_id)
-                   for r in rows.itertuples()]
+def _value_path(rows: list[_Target], path: Path, method: str) -> Path:
+    path.points = [Point(int(r.target_year), r.value_low, r.value_high, r.comparator, r.target_id) for r in rows
+                   if r.target_year is not None and FIRST_YEAR - 1 <= r.target_year <= HORIZON]
     years = [p.year for p in path.points]
     if len(set(years)) != len(years):
         path.issue = "conflict"
@@ -297,22 +331,25 @@ def build_paths(frame: pd.DataFrame, indicator: str, provinces: list[str], proje
                 national: bool = True) -> list[Path]:
     """One path per plan for the indicator: the selected provinces' plans, then the national ones."""
     rows = _plan_rows(frame, indicator)
-    if rows.empty:
+    if not rows:
         return []
-    measure = rows["measure"].iloc[0]
-    method = method_for(measure)
+    method = method_for(rows[0].measure)
     colours = plan_colours(frame)
+    plans: dict[str, list[_Target]] = {}
+    for row in rows:
+        plans.setdefault(row.document_id, []).append(row)
+    chosen = set(provinces)
     paths = []
-    for document_id, plan in rows.groupby("document_id", sort=False):
-        first = plan.iloc[0]
-        is_national = first["scope"] == "national"
+    for document_id, plan in plans.items():
+        first = plan[0]
+        is_national = first.scope == "national"
         if is_national and not national:
             continue
-        if not is_national and first["province_code"] not in provinces:
+        if not is_national and first.province_code not in chosen:
             continue
-        path = Path(document_id, first["document_number"], first["province_code"],
-                    {"vi": first["province_name_vi"], "en": first["province_name_en"]}, first["scope"], method,
-                    horizon_end=_int(first["horizon_end"]), colour_index=colours.get(document_id, 0))
+        path = Path(document_id, first.document_number, first.province_code,
+                    {"vi": first.province_name_vi, "en": first.province_name_en}, first.scope, method,
+                    horizon_end=_int(first.horizon_end), colour_index=colours.get(document_id, 0))
         path = _growth_path(plan, path) if method == "compound" else _value_path(plan, path, method)
         if projection and not is_national and path.segments:
             extra = _projection(path, method)
@@ -330,9 +367,9 @@ def _int(value) -> int | None:
 
 def plan_colours(frame: pd.DataFrame) -> dict[str, int]:
     """A stable colour (and marker) per provincial plan, whatever the indicator or selection."""
-    plans = frame[frame["scope"] != "national"].drop_duplicates("document_id")
-    plans = sorted(plans.itertuples(), key=lambda r: (sort_key(r.province_name_vi), r.document_id))
-    colours = {r.document_id: i for i, r in enumerate(plans)}
+    plans = frame.loc[frame["scope"] != "national", ["document_id", "province_name_vi"]].drop_duplicates("document_id")
+    plans = sorted(zip(plans["province_name_vi"].map(sort_key).tolist(), plans["document_id"].tolist()))
+    colours = {document_id: i for i, (_, document_id) in enumerate(plans)}
     for i, document_id in enumerate(frame.loc[frame["scope"] == "national", "document_id"].drop_duplicates()
                                     .sort_values(ascending=False)):
         colours[document_id] = i
@@ -476,7 +513,12 @@ def implied_numbers(paths: list[Path]) -> pd.DataFrame:
 
 
 def csv_frame(numbers: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
-    """The CSV behind the chart: exactly the values drawn, unrounded, with translated headers."""
+    """The CSV behind the chart: exactly the values drawn, unrounded, with translated headers.
+
+    The qualifier of a value: a bound carried from an earlier period wins (ít nhất …) over its own comparator."""
+    qualifier = numbers["bound"].map({"lower": "at_least", "upper": "at_most"}).fillna(numbers["comparator"])
+    prefixes = {key: t(f"comparator.{key}.prefix", lang) for key in qualifier.unique()}
+    qualifier = qualifier.map(prefixes).where(numbers["status"] != "base", "")
     return pd.DataFrame({
         t("col.province", lang): numbers[f"province_{lang}"],
         t("col.document", lang): numbers["document_number"],
@@ -485,17 +527,10 @@ def csv_frame(numbers: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
         t("col.year", lang): numbers["year"].astype(int),
         t("trajectory.col.low", lang): numbers["low"].round(6),
         t("trajectory.col.high", lang): numbers["high"].round(6),
-        t("trajectory.col.qualifier", lang): [
-            "" if r.status == "base" else t(f"comparator.{_qualifier(r.comparator, r.bound)}.prefix", lang)
-            for r in numbers.itertuples()],
+        t("trajectory.col.qualifier", lang): qualifier.tolist(),
         t("trajectory.col.status", lang): numbers["status"].map(lambda s: t(f"trajectory.status.{s}", lang)),
         t("trajectory.col.method", lang): numbers["method"].map(lambda m: t(f"trajectory.method.{m}", lang)),
     })
-
-
-def _qualifier(comparator: str, bound: str | None) -> str:
-    """The wording that qualifies a value: a bound carried from an earlier period wins (ít nhất …)."""
-    return {"lower": "at_least", "upper": "at_most"}.get(bound or "", comparator)
 
 
 def unit_label(meta: dict, lang: str) -> str:
@@ -509,7 +544,9 @@ def _number_pair(low: float, high: float, lang: str, decimals: int) -> str:
     return a if a == b else f"{a}–{b}"
 
 
+@lru_cache(maxsize=65536)
 def _fixed(value: float, lang: str, decimals: int) -> str:
+    """A number with exactly `decimals` decimals (babel costs ~70 µs a call; tables and hovers repeat values)."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=formatting.LOCALES[lang])
 
@@ -609,11 +646,13 @@ def implied_table(paths: list[Path], meta: dict, lang: str) -> pd.DataFrame:
         return pd.DataFrame()
     decimals = value_decimals(meta, paths)
     years = sorted(int(y) for y in numbers["year"].unique())
-    table = pd.DataFrame({t("col.year", lang): [str(y) for y in years]})
+    table = {t("col.year", lang): [str(y) for y in years]}
+    by_plan: dict[str, list] = {}
+    for r in numbers.itertuples():      # the values of the plans shown: a few hundred rows at most
+        by_plan.setdefault(r.document_id, []).append(r)
     for path in paths:
-        mine = numbers[numbers["document_id"] == path.document_id]
         cells = {}
-        for r in mine.itertuples():
+        for r in by_plan.get(path.document_id, []):
             comparator = {"lower": "at_least", "upper": "at_most"}.get(r.bound or "", "exact")
             if r.status == "base":
                 comparator = "exact"
@@ -623,7 +662,7 @@ def implied_table(paths: list[Path], meta: dict, lang: str) -> pd.DataFrame:
             text = _cell(low, high, comparator, lang, decimals)
             cells[int(r.year)] = text + (" †" if r.status == "projection" else "")
         table[plan_label(path, lang)] = [cells.get(y, "") for y in years]
-    return table
+    return pd.DataFrame(table)
 
 
 # ------------------------------------------------------------------------------------------- the chart
@@ -809,18 +848,51 @@ class Check:
     status: str                # consistent / inconsistent / no_reference / missing
     window: tuple[int, int] | None = None
     details: dict = field(default_factory=dict)
+    scope: str = ""            # the plan's scope (provincial / national): which selections show the check
 
 
-def _values_at(plan: pd.DataFrame, indicator: str, year: int) -> list[tuple[float, float, str]]:
-    rows = plan[(plan["indicator"] == indicator) & (plan["target_year"] == year)]
-    return [(r.value_low, r.value_high, r.target_id) for r in rows.itertuples()]
+class _Row(NamedTuple):
+    """One target as the checks read it: plain Python values (a plan has a few dozen; pandas per plan is slow)."""
+    target_id: str
+    indicator: str
+    measure: str
+    value_low: float
+    value_high: float
+    comparator: str
+    period_start: int | None
+    period_end: int | None
+    target_year: int | None
+    unit_symbol_vi: str
+    unit_symbol_en: str
 
 
-def _growth_chain(plan: pd.DataFrame, indicator: str) -> list:
-    rows = plan[(plan["indicator"] == indicator) & plan["period_start"].notna()
-                & (plan["period_start"] >= FIRST_YEAR)].sort_values(["period_start", "period_end"])
-    chain: list = []
-    for row in rows.itertuples():
+class _Plan:
+    """The targets of one plan that some check can use, by indicator, in the warehouse's order."""
+
+    def __init__(self, rows: list[_Row], faster: list[str]):
+        self.by_indicator: dict[str, list[_Row]] = {}
+        for row in rows:
+            self.by_indicator.setdefault(row.indicator, []).append(row)
+        self.measures = {row.indicator: row.measure for row in rows}   # the last row's, like dict(zip(...))
+        self.faster = faster       # ids of the targets whose clause says the sector outgrows the economy, in order
+
+    def rows(self, indicator: str) -> list[_Row]:
+        return self.by_indicator.get(indicator, [])
+
+    def values_at(self, indicator: str, year: int) -> list[tuple[float, float, str]]:
+        return [(r.value_low, r.value_high, r.target_id) for r in self.rows(indicator) if r.target_year == year]
+
+    def claims_faster(self, ids: list[str]) -> str | None:
+        """The id of a clause saying the sector grows faster than the economy, among the given targets."""
+        wanted = set(ids)
+        return next((target_id for target_id in self.faster if target_id in wanted), None)
+
+
+def _growth_chain(plan: _Plan, indicator: str) -> list[_Row]:
+    rows = [r for r in plan.rows(indicator) if r.period_start is not None and r.period_start >= FIRST_YEAR]
+    rows.sort(key=lambda r: (r.period_start, r.period_end is None, r.period_end or 0))   # stable, like sort_values
+    chain: list[_Row] = []
+    for row in rows:
         if chain and row.period_start != chain[-1].period_end + 1:
             break
         if chain and row.period_start == chain[-1].period_start:
@@ -843,33 +915,48 @@ def _chain_rate(rows: list, edge: str) -> float:
     return average_rate(periods)
 
 
-def _claims_faster(plan: pd.DataFrame, ids: list[str]) -> str | None:
-    """The id of a clause saying the sector grows faster than the economy, among the given targets."""
-    rows = plan[plan["target_id"].isin(ids)]
-    for row in rows.itertuples():
-        text = unicodedata.normalize("NFC", str(row.citation or "")).casefold()
-        if any(phrase in text for phrase in FASTER_THAN_ECONOMY):
-            return row.target_id
-    return None
+def _check_indicators(indicators) -> set[str]:
+    """The indicators some check reads: the share/growth pairs, GRDP growth, every `*_growth` and its level."""
+    wanted = set(SHARE_GROWTH_PAIRS) | set(SHARE_GROWTH_PAIRS.values()) | {ECONOMY_GROWTH}
+    for indicator in indicators:
+        if isinstance(indicator, str) and indicator.endswith("_growth"):
+            wanted |= {indicator, indicator.removesuffix("_growth")}
+    return wanted
 
 
-def _plan_header(plan: pd.DataFrame) -> dict:
-    first = plan.iloc[0]
-    return dict(document_id=first["document_id"], document_number=first["document_number"],
-                province_code=first["province_code"],
-                names={"vi": first["province_name_vi"], "en": first["province_name_en"]})
+def plan_checks(frame: pd.DataFrame) -> list[Check]:
+    """Every plan's checks (national plans included), plan by plan: what its own targets imply.
 
-
-def consistency_checks(frame: pd.DataFrame, provinces: list[str] | None = None, national: bool = True) -> list[Check]:
-    """What each plan's own targets imply that can be checked, plan by plan."""
+    The rows are narrowed to the indicators a check reads and turned into plain tuples once (vectorised), so the
+    cost is one pass over those rows, not a pandas filter per plan and indicator."""
+    if frame.empty:
+        return []
+    firsts = frame.drop_duplicates("document_id")
+    headers = {doc: dict(document_id=doc, document_number=number, province_code=code, names={"vi": vi, "en": en},
+                         scope=scope)
+               for doc, number, code, vi, en, scope in zip(
+                   firsts["document_id"].tolist(), firsts["document_number"].tolist(),
+                   firsts["province_code"].tolist(), firsts["province_name_vi"].tolist(),
+                   firsts["province_name_en"].tolist(), firsts["scope"].tolist())}
+    rows = frame[frame["indicator"].isin(_check_indicators(frame["indicator"].unique()))]
+    text = rows["citation"].astype(object).fillna("").astype(str).str.normalize("NFC").str.casefold()
+    faster = pd.Series(False, index=rows.index)
+    for phrase in FASTER_THAN_ECONOMY:
+        faster |= text.str.contains(phrase, regex=False)
+    plans: dict[str, list[_Row]] = {}
+    claims: dict[str, list[str]] = {}
+    columns = zip(rows["document_id"].tolist(), rows["target_id"].tolist(), rows["indicator"].tolist(),
+                  rows["measure"].tolist(), rows["value_low"].tolist(), rows["value_high"].tolist(),
+                  rows["comparator"].tolist(), _none_if_na(rows["period_start"].tolist()),
+                  _none_if_na(rows["period_end"].tolist()), _none_if_na(rows["target_year"].tolist()),
+                  rows["unit_symbol_vi"].tolist(), rows["unit_symbol_en"].tolist(), faster.tolist())
+    for document_id, *values, is_faster in columns:
+        plans.setdefault(document_id, []).append(_Row(*values))
+        if is_faster:
+            claims.setdefault(document_id, []).append(values[0])
     checks: list[Check] = []
-    for document_id, plan in frame.groupby("document_id", sort=False):
-        first = plan.iloc[0]
-        if first["scope"] == "national" and not national:
-            continue
-        if first["scope"] != "national" and provinces is not None and first["province_code"] not in provinces:
-            continue
-        header = _plan_header(plan)
+    for document_id, plan_rows in plans.items():
+        plan, header = _Plan(plan_rows, claims.get(document_id, [])), headers[document_id]
         implied_by_services: dict[tuple[int, int], tuple[float, float, str]] = {}
         for share_indicator, growth_indicator in SHARE_GROWTH_PAIRS.items():
             found = _economy_checks(plan, header, share_indicator, growth_indicator, implied_by_services)
@@ -879,30 +966,46 @@ def consistency_checks(frame: pd.DataFrame, provinces: list[str] | None = None, 
                         implied_by_services[check.window] = (*check.details["implied"], "services")
             checks += found
         checks += _level_checks(plan, header)
-    order = {code: i for i, code in enumerate(provinces or [])}
-    severity = {"inconsistent": 0, "consistent": 1, "no_reference": 2, "missing": 3}
-    checks.sort(key=lambda c: (c.province_code == "VN", order.get(c.province_code, 0), c.document_id,
-                               severity[c.status]))
     return checks
 
 
-def _economy_checks(plan: pd.DataFrame, header: dict, share_indicator: str, growth_indicator: str,
+SEVERITY = {"inconsistent": 0, "consistent": 1, "no_reference": 2, "missing": 3}
+
+
+def select_checks(checks: list[Check], provinces: list[str] | tuple[str, ...] | None = None,
+                  national: bool = True) -> list[Check]:
+    """The checks of the selected provinces' plans (all provinces when None) and of the national ones, in the
+    order of the selection, the nation last; within a plan the inconsistent ones first."""
+    chosen = None if provinces is None else set(provinces)
+    kept = [c for c in checks if (national if c.scope == "national" else chosen is None or c.province_code in chosen)]
+    order = {code: i for i, code in enumerate(provinces or [])}
+    kept.sort(key=lambda c: (c.province_code == "VN", order.get(c.province_code, 0), c.document_id,
+                             SEVERITY[c.status]))
+    return kept
+
+
+def consistency_checks(frame: pd.DataFrame, provinces: list[str] | None = None, national: bool = True) -> list[Check]:
+    """What each plan's own targets imply that can be checked, plan by plan."""
+    return select_checks(plan_checks(frame), provinces, national)
+
+
+def _economy_checks(plan: _Plan, header: dict, share_indicator: str, growth_indicator: str,
                     implied_elsewhere: dict | None = None) -> list[Check]:
     """Sector growth + the change of the sector's share of GRDP imply the economy's growth.
 
     The result is compared with the plan's own GRDP growth target for the same years; failing that
     (for sectors other than services), with the growth the plan's services targets imply.
     """
-    shares = plan[plan["indicator"] == share_indicator]
+    shares = plan.rows(share_indicator)
     chain = _growth_chain(plan, growth_indicator)
-    if shares.empty and not chain:
+    if not shares and not chain:
         return []
     checks = []
     covered: set[tuple[int, int]] = set()
-    share_years = sorted(shares["target_year"].unique())
-    economy = plan[plan["indicator"] == ECONOMY_GROWTH]
+    share_years = sorted({r.target_year for r in shares})
+    economy = plan.rows(ECONOMY_GROWTH)
     for y0, y1, rows in _windows(chain):
-        s0s, s1s = _values_at(plan, share_indicator, y0), _values_at(plan, share_indicator, y1)
+        s0s, s1s = plan.values_at(share_indicator, y0), plan.values_at(share_indicator, y1)
         if not s0s or not s1s:
             continue
         covered.add((y0, y1))
@@ -914,7 +1017,7 @@ def _economy_checks(plan: pd.DataFrame, header: dict, share_indicator: str, grow
         for s0 in s0s:
             for s1 in s1s:
                 implied = implied_economy_growth_range(growth, (s0[0], s0[1]), (s1[0], s1[1]), y1 - y0)
-                claim = _claims_faster(plan, growth_ids + [s1[2]])
+                claim = plan.claims_faster(growth_ids + [s1[2]])
                 details = {"share_indicator": share_indicator, "growth_indicator": growth_indicator,
                            "growth": growth, "growth_comparators": [r.comparator for r in rows],
                            "growth_parts": _parts(rows),
@@ -934,11 +1037,11 @@ def _economy_checks(plan: pd.DataFrame, header: dict, share_indicator: str, grow
             continue
         if any(y0 <= a and b <= y1 for a, b in covered):
             continue
-        for s0 in _values_at(plan, share_indicator, y0):
-            for s1 in _values_at(plan, share_indicator, y1):
+        for s0 in plan.values_at(share_indicator, y0):
+            for s1 in plan.values_at(share_indicator, y1):
                 relative = (relative_growth(s0[0], s1[1], y1 - y0), relative_growth(s0[1], s1[0], y1 - y0))
                 relative = (min(relative), max(relative))
-                claim = _claims_faster(plan, [s1[2]])
+                claim = plan.claims_faster([s1[2]])
                 status = "no_reference"
                 if claim:
                     status = "consistent" if relative[1] > 0 else "inconsistent"
@@ -947,8 +1050,8 @@ def _economy_checks(plan: pd.DataFrame, header: dict, share_indicator: str, grow
                                              "relative": relative, "claim": claim, "ids": [s0[2], s1[2]]}))
     if chain and not covered:
         y0, y1 = int(chain[0].period_start) - 1, int(chain[-1].period_end)
-        missing = [y for y in (y0, y1) if not _values_at(plan, share_indicator, y)]
-        have = [(int(r.target_year), r.value_low, r.value_high, r.comparator) for r in shares.itertuples()]
+        missing = [y for y in (y0, y1) if not plan.values_at(share_indicator, y)]
+        have = [(int(r.target_year), r.value_low, r.value_high, r.comparator) for r in shares]
         checks.append(Check(**header, kind="economy_growth", status="missing", window=(y0, y1),
                             details={"share_indicator": share_indicator, "growth_indicator": growth_indicator,
                                      "growth": (_chain_rate(chain, "value_low"), _chain_rate(chain, "value_high")),
@@ -959,31 +1062,32 @@ def _economy_checks(plan: pd.DataFrame, header: dict, share_indicator: str, grow
     return checks
 
 
-def _economy_reference(economy: pd.DataFrame, y0: int, y1: int) -> tuple[float, float, str] | None:
+def _economy_reference(economy: list[_Row], y0: int, y1: int) -> tuple[float, float, str] | None:
     """The plan's own GRDP growth target for exactly the same years, if it states one."""
-    rows = economy[(economy["period_start"] == y0 + 1) & (economy["period_end"] == y1)]
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
-    return (row["value_low"], row["value_high"], row["target_id"])
+    for row in economy:
+        if row.period_start == y0 + 1 and row.period_end == y1:
+            return (row.value_low, row.value_high, row.target_id)
+    return None
 
 
-def _level_checks(plan: pd.DataFrame, header: dict) -> list[Check]:
+def _level_checks(plan: _Plan, header: dict) -> list[Check]:
     """A stated growth rate of a quantity against the plan's own levels of it (freight_volume_growth ↔ freight_volume)."""
     checks = []
-    measures = dict(zip(plan["indicator"], plan["measure"]))
+    measures = plan.measures
     for growth_indicator in sorted(i for i, m in measures.items() if m == "growth_rate" and i.endswith("_growth")):
         level_indicator = growth_indicator.removesuffix("_growth")
         if measures.get(level_indicator) not in ("level", "ratio"):
             continue
-        for row in plan[(plan["indicator"] == growth_indicator) & plan["period_start"].notna()].itertuples():
+        level_rows = plan.rows(level_indicator)
+        unit = (level_rows[0].unit_symbol_vi, level_rows[0].unit_symbol_en)
+        for row in plan.rows(growth_indicator):
+            if row.period_start is None:
+                continue
             y0, y1 = int(row.period_start) - 1, int(row.period_end)
             if y1 <= y0 or row.period_start < FIRST_YEAR:
                 continue
-            v0s, v1s = _values_at(plan, level_indicator, y0), _values_at(plan, level_indicator, y1)
+            v0s, v1s = plan.values_at(level_indicator, y0), plan.values_at(level_indicator, y1)
             stated = (row.value_low, row.value_high)
-            level_rows = plan[plan["indicator"] == level_indicator]
-            unit = (level_rows.iloc[0]["unit_symbol_vi"], level_rows.iloc[0]["unit_symbol_en"])
             base = dict(**header, kind="level_growth", window=(y0, y1))
             info = {"growth_indicator": growth_indicator, "level_indicator": level_indicator, "stated": stated,
                     "comparator": row.comparator, "unit": unit}
@@ -1166,3 +1270,130 @@ def indicator_labels(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
     first = frame.drop_duplicates("indicator")
     return {r.indicator: {"vi": r.indicator_label_vi, "en": r.indicator_label_en} for r in first.itertuples()}
 
+
+
+# ------------------------------------------------------------------------------------------- cached per warehouse version
+#
+# The page reads everything through these. Each result depends only on the warehouse version and a few small,
+# hashable arguments (indicator, provinces as a tuple, projection, language): a rerun gets a cached copy of what
+# it shows instead of recomputing it from every target, and the targets themselves are read only on a miss.
+
+MAX_PLANS = 12      # provincial plans drawn, tabulated and checked at once; the CSV files hold all of them
+
+
+def _targets(version: data.WarehouseVersion) -> pd.DataFrame:
+    return data.query(version, TARGETS_SQL)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_indicator_options(version: data.WarehouseVersion) -> pd.DataFrame:
+    return indicator_options(_targets(version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_province_options(version: data.WarehouseVersion, indicator: str) -> pd.DataFrame:
+    return province_options(_targets(version), indicator)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_paths(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, ...],
+                  projection: bool) -> tuple[dict, list[Path]]:
+    frame = _targets(version)
+    return indicator_meta(frame, indicator), build_paths(frame, indicator, list(provinces), projection=projection)
+
+
+def shown_paths(paths: list[Path], limit: int | None = None) -> list[Path]:
+    """The first `limit` (MAX_PLANS) provincial plans, in the order of the selection, and every national one."""
+    limit = MAX_PLANS if limit is None else limit
+    return [p for p in paths if not p.national][:limit] + [p for p in paths if p.national]
+
+
+@dataclass
+class View:
+    """What the page shows for one selection: the plans drawn and tabulated, and the CSV of all of them."""
+    meta: dict
+    paths: list[Path]           # drawn and tabulated: shown_paths(every plan of the selection)
+    shown: int                  # provincial plans among them
+    total: int                  # provincial plans of the selection
+    any_plan: bool              # the selection (national plans included) has some plan
+    provincial_path: bool       # some selected provincial plan has a path, not only points
+    csv: pd.DataFrame           # csv_frame of every plan of the selection, in the language
+    summary: pd.DataFrame       # summary_table of the plans shown, indexed by plan, escaped for st.table
+    implied: pd.DataFrame       # implied_table of the plans shown, indexed by year, escaped for st.table
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.shown
+
+
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """widgets.plain_table's escaping, done once in the cache: the page shows the result with st.table as is."""
+    def escape(value: object) -> object:
+        return widgets.escape_markdown(value) if isinstance(value, str) else value
+    shown = frame.map(escape)
+    shown.index = [escape(v) for v in shown.index]
+    shown.index.name = escape(frame.index.name)
+    shown.columns = [escape(c) for c in shown.columns]
+    return shown
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def view(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, ...], projection: bool,
+         lang: str) -> View:
+    meta, paths = _cached_paths(version, indicator, provinces, projection)
+    shown = shown_paths(paths)
+    provincial = [p for p in paths if not p.national]
+    summary = summary_table(shown, meta, lang)
+    if not summary.empty:
+        summary = _escaped(summary.set_index(t("trajectory.col.plan", lang)))
+    implied = implied_table(shown, meta, lang)
+    if not implied.empty:
+        implied = _escaped(implied.set_index(t("col.year", lang)))
+    return View(meta, shown, sum(not p.national for p in shown), len(provincial), bool(paths),
+                any(p.segments for p in provincial), csv_frame(implied_numbers(paths), meta, lang), summary, implied)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cached_checks(version: data.WarehouseVersion) -> tuple[list[Check], dict[str, dict[str, str]]]:
+    """Every plan's checks, computed once per warehouse version (the selection only filters them)."""
+    frame = _targets(version)
+    return plan_checks(frame), indicator_labels(frame)
+
+
+@dataclass
+class ChecksView:
+    """The checks of one selection as the page shows them, plan by plan, and all of them for the CSV."""
+    groups: list[tuple[str, pd.DataFrame]]   # (plan, its checks by check) of the plans shown, escaped for Markdown
+    shown: int                               # provincial plans shown
+    total: int                               # provincial plans of the selection with some check
+    csv: pd.DataFrame                        # checks_table of every plan of the selection
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.shown
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def checks_view(version: data.WarehouseVersion, provinces: tuple[str, ...], lang: str) -> ChecksView:
+    every, labels = _cached_checks(version)
+    checks = select_checks(every, provinces)
+    table = checks_table(checks, labels, lang)
+    if not checks:
+        return ChecksView([], 0, 0, table)
+    provincial = list(dict.fromkeys(c.document_id for c in checks if c.scope != "national"))
+    kept = set(provincial[:MAX_PLANS])
+    shown = table[[c.scope == "national" or c.document_id in kept for c in checks]]
+    plan_column, check_column = t("trajectory.col.plan", lang), t("trajectory.col.check", lang)
+    groups = [(widgets.escape_markdown(plan), _escaped(rows.drop(columns=plan_column).set_index(check_column)))
+              for plan, rows in shown.groupby(plan_column, sort=False)]
+    return ChecksView(groups, len(kept), len(provincial), table)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def chart(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, ...], projection: bool, lang: str,
+          source: str) -> go.Figure:
+    """The figure of `view(...)`, built once: building it (Plotly validates every trace) was a third of a rerun.
+
+    A shared resource, not a copy: callers only read it (st.plotly_chart serialises it, export_ui copies it)."""
+    shown = view(version, indicator, provinces, projection, lang)
+    return figure(shown.paths, shown.meta, lang, source)

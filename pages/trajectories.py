@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import data, export_ui, page, state, trajectory, widgets
+from dashboard_lib import data, export_ui, formatting, page, state, trajectory, widgets
 from dashboard_lib.i18n import t
 
 lang, version = page.context()
@@ -14,8 +14,7 @@ lang, version = page.context()
 st.title(t("nav.trajectories", lang))
 st.markdown(t("trajectory.intro", lang))
 
-frame = data.query(version, trajectory.TARGETS_SQL)
-options = trajectory.indicator_options(frame)
+options = trajectory.cached_indicator_options(version)
 if options.empty:
     st.info(t("trajectory.empty.no_indicators", lang))
     st.stop()
@@ -32,20 +31,22 @@ elif st.session_state.get("trajectory.lang") != lang:
 st.session_state["trajectory.lang"] = lang
 
 
+option_rows = dict(zip(options["indicator"], zip(options[f"label_{lang}"], options["n_provinces"])))
+
+
 def _indicator_label(key: str) -> str:
-    row = options.loc[options["indicator"] == key].iloc[0]
-    label = row[f"label_{lang}"]
-    if row["n_provinces"] == 0:
+    label, n_provinces = option_rows[key]
+    if n_provinces == 0:
         return t("trajectory.filter.indicator_option_national", lang, label=label)
-    if row["n_provinces"] == 1:
+    if n_provinces == 1:
         return t("trajectory.filter.indicator_option_one", lang, label=label)
-    return t("trajectory.filter.indicator_option", lang, label=label, n=int(row["n_provinces"]))
+    return t("trajectory.filter.indicator_option", lang, label=label, n=int(n_provinces))
 
 
 indicator = st.selectbox(t("trajectory.filter.indicator", lang), indicators, format_func=_indicator_label,
                          key="trajectory.indicator")
 
-provinces_frame = trajectory.province_options(frame, indicator)
+provinces_frame = trajectory.cached_province_options(version, indicator)
 province_codes = list(provinces_frame["province_code"])
 names = dict(zip(provinces_frame["province_code"], provinces_frame[f"province_name_{lang}"]))
 if "trajectory.provinces" not in st.session_state:
@@ -74,8 +75,8 @@ state.set_url("projection", "1" if projection else None)
 widgets.notice_invalid_url(problems, lang)
 
 # ------------------------------------------------------------------ the chart
-meta = trajectory.indicator_meta(frame, indicator)
-paths = trajectory.build_paths(frame, indicator, provinces, projection=projection)
+shown = trajectory.view(version, indicator, tuple(provinces), projection, lang)
+paths, meta = shown.paths, shown.meta
 provincial = [p for p in paths if not p.national]
 
 if not province_codes:
@@ -83,12 +84,14 @@ if not province_codes:
 elif len(province_codes) == 1:
     st.info(t("trajectory.single_province", lang, province=names[province_codes[0]]))
 if not provinces and province_codes:
-    if not paths:
+    if not shown.any_plan:
         st.info(t("trajectory.empty.no_provinces", lang))
         st.stop()
     st.info(t("trajectory.empty.no_provinces_national", lang))
-elif provinces and not any(p.segments for p in provincial):
+elif provinces and not shown.provincial_path:
     st.info(t("trajectory.no_path_selected", lang))
+if shown.capped:
+    st.info(t("trajectory.capped.plans", lang, shown=shown.shown, total=formatting.number(shown.total, lang, 0)))
 
 points_only = [trajectory.plan_label(p, lang) for p in provincial if not p.segments and p.issue != "conflict"]
 conflicts = [trajectory.plan_label(p, lang) for p in provincial if p.issue == "conflict"]
@@ -99,18 +102,16 @@ if conflicts:
 
 built_on = str(data.build_info(version)["built_at"])[:10]
 source = widgets.source_line([p.document_number for p in paths], built_on, lang)
-figure = trajectory.figure(paths, meta, lang, source)
+figure = trajectory.chart(version, indicator, tuple(provinces), projection, lang, source)
 st.plotly_chart(figure, key="trajectory.chart", config={"displaylogo": False})
 
-numbers = trajectory.implied_numbers(paths)
-implied = trajectory.csv_frame(numbers, meta, lang)
-widgets.csv_download(implied, f"lo-trinh-2030_{indicator}", lang, key="trajectory.download")
+widgets.csv_download(shown.csv, f"lo-trinh-2030_{indicator}", lang, key="trajectory.download")
 export_ui.chart_export(figure, key="trajectory_chart", lang=lang, source=[p.document_number for p in paths],
-                       data_frame=implied)
+                       data_frame=shown.csv)
 
 st.subheader(t("trajectory.table.title", lang))
-widgets.plain_table(trajectory.summary_table(paths, meta, lang).set_index(t("trajectory.col.plan", lang)))
-widgets.plain_table(trajectory.implied_table(paths, meta, lang).set_index(t("col.year", lang)))
+st.table(shown.summary)  # tables of the cached view are already escaped like widgets.plain_table's
+st.table(shown.implied)
 st.caption(t("trajectory.table.note", lang))
 
 with st.expander(t("trajectory.method.title", lang), expanded=True):
@@ -119,12 +120,13 @@ with st.expander(t("trajectory.method.title", lang), expanded=True):
 # ------------------------------------------------------------------ consistency of each plan's targets
 st.subheader(t("trajectory.checks.title", lang))
 st.caption(t("trajectory.checks.caption", lang))
-checks = trajectory.consistency_checks(frame, provinces)
-if checks:
-    table = trajectory.checks_table(checks, trajectory.indicator_labels(frame), lang)
-    plan_column = t("trajectory.col.plan", lang)
-    for plan, rows in table.groupby(plan_column, sort=False):
-        st.markdown(f"**{widgets.escape_markdown(plan)}**")
-        widgets.plain_table(rows.drop(columns=plan_column).set_index(t("trajectory.col.check", lang)))
-else:
+checks = trajectory.checks_view(version, tuple(provinces), lang)
+if checks.capped:
+    st.info(t("trajectory.capped.checks", lang, shown=checks.shown, total=formatting.number(checks.total, lang, 0),
+              checks=formatting.number(len(checks.csv), lang, 0)))
+    widgets.csv_download(checks.csv, "lo-trinh-2030_kiem-tra", lang, key="trajectory.checks_download")
+for plan, rows in checks.groups:  # escaped in the cache (widgets.escape_markdown)
+    st.markdown(f"**{plan}**")
+    st.table(rows)
+if not checks.groups:
     st.info(t("trajectory.checks.none", lang))

@@ -266,3 +266,70 @@ def test_consistency_checks_show_hai_phong_freight_rate(app_env):
     consistent = abs(compound - stated) <= 0.1
     assert freight[t("trajectory.col.verdict", "vi")].iloc[0] == t(
         "trajectory.status_label." + ("consistent" if consistent else "inconsistent"), "vi")
+
+
+# ---------------------------------------------------------------- many plans: the page shows a few, the CSV all
+
+@pytest.fixture
+def cap_of_two(monkeypatch):
+    """The page's cap on plans shown at once lowered to 2, so that the real data (5 provinces) exceeds it."""
+    from dashboard_lib import trajectory
+
+    def clear():
+        for cached in (trajectory.view, trajectory.checks_view, trajectory.chart):
+            cached.clear()
+    clear()
+    monkeypatch.setattr(trajectory, "MAX_PLANS", 2)
+    yield trajectory
+    monkeypatch.undo()
+    clear()
+
+
+def test_more_plans_than_the_cap_shows_the_first_ones_with_a_note(app_env, cap_of_two):
+    at = open_page("vi")
+    codes = provinces_with("services_growth")
+    assert sorted(at.multiselect(key="trajectory.provinces").value) == codes
+    selected = list(at.multiselect(key="trajectory.provinces").value)
+    provincial = plan_ids("services_growth", national=False)
+    assert len(provincial) > 2
+    note = t("trajectory.capped.plans", "vi", shown=2, total=len(provincial))
+    assert note in [n.value for n in at.info]
+    # the chart and the tables: the plans of the first provinces of the selection, and the nation
+    rows = curated().query("indicator_key == 'services_growth'")
+    first = [doc for code in selected for doc in sorted(set(rows.loc[rows["province_code"] == code, "document_id"]))]
+    national = plan_ids("services_growth", [], national=True)
+    assert documents_drawn(figure(at)) == set(first[:2]) | national
+    year_table = _unescaped(at.table[1].value)
+    assert len(year_table.columns) == 2 + len(national)
+    assert len(_unescaped(at.table[0].value)) == 2 + len(national)
+    # the CSV behind the chart still holds every plan of the selection
+    version = at.session_state["warehouse_version"]
+    shown = cap_of_two.view(version, "services_growth", tuple(selected), False, "vi")
+    numbers = dict(curated()[["document_id", "document_number"]].drop_duplicates().values)
+    in_csv = set(shown.csv[t("col.document", "vi")])
+    assert in_csv == {numbers[doc] for doc in plan_ids("services_growth")}  # every plan is drawn without the cap
+    assert len(in_csv) > len({p.document_number for p in shown.paths})
+
+
+def test_more_plans_with_checks_than_the_cap_lists_the_first_ones_and_offers_all(app_env, cap_of_two):
+    at = open_page("en")
+    tables = [_unescaped(tb.value) for tb in at.table]
+    checks = [tb for tb in tables if t("trajectory.col.verdict", "en") in tb.columns]
+    headings = [m.value.strip("*").replace("\\", "") for m in at.markdown if m.value.startswith("**")]
+    assert len(checks) == len(headings)
+    national_numbers = set(curated().query("province_code == 'VN'")["document_number"])
+    national = [h for h in headings if any(h.endswith(f" – {number}") for number in national_numbers)]
+    provincial = [h for h in headings if h not in national]
+    assert len(provincial) == 2 and national, headings
+    notes = [n.value for n in at.info if n.value.startswith(t("trajectory.capped.checks", "en", shown=2, total=0,
+                                                                                            checks=0)[:20])]
+    assert len(notes) == 1
+    version = at.session_state["warehouse_version"]
+    selected = tuple(at.multiselect(key="trajectory.provinces").value)
+    every = cap_of_two.checks_view(version, selected, "en")
+    assert every.capped and every.shown == 2 and every.total > 2
+    assert notes[0] == t("trajectory.capped.checks", "en", shown=2, total=every.total, checks=len(every.csv))
+    # the CSV has the checks of every plan, the shown ones among them
+    plans_in_csv = set(every.csv[t("trajectory.col.plan", "en")])
+    assert len(plans_in_csv) == every.total + len(national) and set(provincial) <= plans_in_csv
+    assert at.get("download_button"), "the checks' CSV download"

@@ -307,3 +307,32 @@ def test_relative_growth_from_a_share_change():
     # 50 % → 60 % over 20 years: (60/50)^(1/20) − 1 = 0.9158 %/year faster than the economy
     assert tr.relative_growth(50, 60, 20) == pytest.approx(0.9158, abs=1e-4)
     assert not math.isnan(tr.relative_growth(38, 35, 20))
+
+
+# ---------------------------------------------------------------- computed once, shown for the selection
+
+def test_checks_are_computed_for_every_plan_then_filtered_and_ordered_by_the_selection():
+    rows = [growth("A", "31", 10.4, comparator="about"), share("A", "31", 42.28, 2020), share("A", "31", 43.4, 2025),
+            growth("B", "51", 8, 9, comparator="range"), share("B", "51", 29, 2025, 30, "range"),
+            growth("N", "VN", 7, 7.5, comparator="range"), share("N", "VN", 41.5, 2020, 42, "range"),
+            share("N", "VN", 43, 2025, 44, "range")]
+    plan = frame(*rows)
+    every = tr.plan_checks(plan)
+    assert {c.document_id for c in every} == {"A", "B", "N"}
+    assert {(c.document_id, c.scope) for c in every} == {("A", "provincial"), ("B", "provincial"), ("N", "national")}
+    # the selection's order, the nation last; nothing of the provinces left out
+    assert [c.document_id for c in tr.select_checks(every, ["51", "31"])] == ["B", "A", "N"]
+    assert [c.document_id for c in tr.select_checks(every, ("31",))] == ["A", "N"]
+    assert [c.document_id for c in tr.select_checks(every, [])] == ["N"]
+    assert [c.document_id for c in tr.select_checks(every, ["31"], national=False)] == ["A"]
+    # the same checks as computing them for the selection only
+    for provinces in (None, ["51", "31"], ["31"], []):
+        assert tr.select_checks(every, provinces) == tr.consistency_checks(plan, provinces)
+
+
+def test_shown_paths_keep_the_first_provincial_plans_and_every_national_one():
+    plan = frame(growth("A", "31", 7), growth("B", "51", 8), growth("C", "60", 9), growth("N", "VN", 7, 7.5))
+    paths = tr.build_paths(plan, "services_growth", ["60", "31", "51"])
+    assert [p.document_id for p in paths] == ["C", "A", "B", "N"]
+    assert [p.document_id for p in tr.shown_paths(paths, 2)] == ["C", "A", "N"]
+    assert [p.document_id for p in tr.shown_paths(paths, 5)] == ["C", "A", "B", "N"]

@@ -1,8 +1,11 @@
 """Nhiệm vụ & phân công / Tasks: queries, filters, the agency × sector matrix and the task tables.
 
 The builders (`filter_tasks`, `matrix_counts`, `matrix_figure`, `task_table`, `deadline_table`, …) are pure
-functions of data frames and a language, so tests and exports reuse them. The few functions that touch
-Streamlit (`load`, `read_filters`, `on_matrix_select`, `clear_cell`) are marked as such.
+functions of data frames and a language, so tests and exports reuse them. The page reads what it shows through
+`options` and `view`, cached per (warehouse version, language, selection): a rerun costs the same with 348 tasks
+or 34,800, and a table shows at most LIST_LIMIT rows (its CSV download holds them all, written on click).
+The functions that touch Streamlit (`tables`, `options`, `view`, `filter_widgets`, `on_matrix_select`,
+`clear_cell`, `csv_download`, `task_card`) are marked as such.
 """
 from __future__ import annotations
 
@@ -10,13 +13,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 from babel.dates import format_date
 
 from etl.curated import AGENCY_TYPES, TIMING_KINDS
 
-from . import data, formatting
+from . import data, formatting, widgets
 from .i18n import label_column, t
 
 ROLES = ("lead", "any")
@@ -29,16 +34,50 @@ COLOURSCALE = [[0.0, "#f7fbd9"], [0.25, "#c7e9b4"], [0.5, "#41b6c4"], [0.75, "#2
 DEADLINE_BACKGROUND = "#fff1c7"  # highlighted rows; the 'Reporting' column says the same in words
 LABEL_CHARS = 56  # agency names on the matrix axis are shortened beyond this (full name on hover)
 LIST_ROW_HEIGHT = 35  # px per row of the task list
+LIST_LIMIT = 500  # rows a table on the page shows at most (more is no use to a reader); the CSV holds every row
 
 
 # ---------------------------------------------------------------- data (Streamlit: cached queries)
 
-def load(version) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(tasks, task × agency × role links, agency reference) of the current warehouse."""
-    tasks = data.query(version, "SELECT * FROM v_tasks ORDER BY province_code, sector_sort_order, task_id")
-    links = data.query(version, "SELECT * FROM v_task_agencies ORDER BY task_id, role, position")
-    agencies = data.query(version, "SELECT * FROM agencies ORDER BY agency_key")
-    return tasks, links, agencies
+@dataclass(frozen=True, eq=False)
+class LinkCodes:
+    """The task × agency links as integer codes, for counting without string comparisons."""
+    task: np.ndarray  # position of each link's task in the task table (-1: not in it)
+    lead: np.ndarray  # the link's role is 'lead'
+    agency: np.ndarray  # code of the link's agency in `agency_keys`
+    agency_keys: np.ndarray
+    sector: np.ndarray  # code of the task's sector in `sector_keys`
+    sector_keys: np.ndarray
+
+
+def link_codes(tasks: pd.DataFrame, links: pd.DataFrame) -> LinkCodes:
+    agency, agency_keys = pd.factorize(links["agency_key"])
+    sector, sector_keys = pd.factorize(links["sector"])
+    return LinkCodes(pd.Index(tasks["task_id"]).get_indexer(links["task_id"]), (links["role"] == "lead").to_numpy(),
+                     agency, np.asarray(agency_keys, dtype=object), sector, np.asarray(sector_keys, dtype=object))
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """The task tables of one warehouse version, with their links' codes worked out once."""
+    tasks: pd.DataFrame
+    links: pd.DataFrame
+    agencies: pd.DataFrame
+    sectors: pd.DataFrame
+    codes: LinkCodes
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def tables(version) -> Tables:
+    """The tables of a warehouse version, shared by every session and never modified (Streamlit).
+
+    A resource, not cache_data: a cache_data hit unpickles a copy, and copying 34,800 tasks with their
+    citations on every rerun was what the page spent its time on. Read with data.run (uncached), so the rows
+    are held once, here."""
+    tasks = data.run(version, "SELECT * FROM v_tasks ORDER BY province_code, sector_sort_order, task_id")
+    links = data.run(version, "SELECT * FROM v_task_agencies ORDER BY task_id, role, position")
+    agencies = data.run(version, "SELECT * FROM agencies ORDER BY agency_key")
+    return Tables(tasks, links, agencies, data.sectors(version), link_codes(tasks, links))
 
 
 # ---------------------------------------------------------------- filters
@@ -58,6 +97,18 @@ class Filters:
     @property
     def by_agency(self) -> bool:
         return bool(self.agencies or self.agency_types)
+
+    def key(self) -> tuple:
+        """The selection as a small hashable value (the cache key of `view`); list order does not matter."""
+        return (tuple(sorted(self.provinces)), tuple(sorted(self.sectors)), tuple(sorted(self.agency_types)),
+                tuple(sorted(self.agencies)), tuple(sorted(self.timing_kinds)), self.role, bool(self.reporting_only),
+                bool(self.include_general), tuple(self.cell) if self.cell is not None else None)
+
+    @classmethod
+    def from_key(cls, key: tuple) -> "Filters":
+        provinces, sectors, types, agencies, timing, role, reporting, general, cell = key
+        return cls(list(provinces), list(sectors), list(types), list(agencies), list(timing), role, reporting,
+                   general, tuple(cell) if cell is not None else None)
 
 
 def agency_order(agencies: pd.DataFrame, lang: str) -> list[str]:
@@ -90,35 +141,54 @@ def selected_agencies(agencies: pd.DataFrame, f: Filters) -> set[str] | None:
     return None
 
 
-def _role_links(links: pd.DataFrame, role: str) -> pd.DataFrame:
-    return links if role == "any" else links[links["role"] == "lead"]
+def _tasks_of(n_tasks: int, link_task: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Boolean mask over the tasks: those with at least one link where `hit` is true."""
+    mask = np.zeros(n_tasks, dtype=bool)
+    positions = link_task[hit]
+    mask[positions[positions >= 0]] = True
+    return mask
+
+
+def _agency_hit(codes: LinkCodes, keys: set[str]) -> np.ndarray:
+    """Each link: its agency is one of `keys`."""
+    return np.isin(codes.agency_keys, list(keys))[codes.agency] if len(codes.agency_keys) else \
+        np.zeros(len(codes.agency), dtype=bool)
+
+
+def task_mask(tasks: pd.DataFrame, links: pd.DataFrame, agencies: pd.DataFrame, f: Filters, *,
+              with_cell: bool = True, codes: LinkCodes | None = None) -> np.ndarray:
+    """Boolean mask of the tasks matching the filters (vectorised; see `filter_tasks`)."""
+    keep = np.ones(len(tasks), dtype=bool)
+    if f.provinces:
+        keep &= tasks["province_code"].isin(f.provinces).to_numpy()
+    if f.sectors:
+        keep &= tasks["sector"].isin(f.sectors).to_numpy()
+    if f.timing_kinds:
+        keep &= tasks["timing_kind"].isin(f.timing_kinds).to_numpy()
+    if f.reporting_only:
+        keep &= tasks["is_reporting"].fillna(False).astype(bool).to_numpy()
+    wanted = selected_agencies(agencies, f)
+    cell = f.cell if with_cell else None
+    if wanted is None and cell is None:
+        return keep
+    codes = codes if codes is not None else link_codes(tasks, links)
+    role_ok = codes.lead if f.role != "any" else np.ones(len(codes.lead), dtype=bool)
+    if wanted is not None:
+        if f.include_general:
+            wanted = wanted | {GENERAL_AGENCY}
+        keep &= _tasks_of(len(tasks), codes.task, role_ok & _agency_hit(codes, wanted))
+    if cell is not None:
+        agency, sector = cell
+        keep &= _tasks_of(len(tasks), codes.task, role_ok & _agency_hit(codes, {agency}))
+        keep &= (tasks["sector"] == sector).to_numpy()
+    return keep
 
 
 def filter_tasks(tasks: pd.DataFrame, links: pd.DataFrame, agencies: pd.DataFrame, f: Filters,
                  *, with_cell: bool = True) -> pd.DataFrame:
     """Tasks matching the filters. An agency filter keeps tasks where a chosen agency has the chosen role;
     `include_general` also keeps tasks given to all departments ('các sở, ban, ngành')."""
-    keep = pd.Series(True, index=tasks.index)
-    if f.provinces:
-        keep &= tasks["province_code"].isin(f.provinces)
-    if f.sectors:
-        keep &= tasks["sector"].isin(f.sectors)
-    if f.timing_kinds:
-        keep &= tasks["timing_kind"].isin(f.timing_kinds)
-    if f.reporting_only:
-        keep &= tasks["is_reporting"].fillna(False).astype(bool)
-    wanted = selected_agencies(agencies, f)
-    role_links = _role_links(links, f.role)
-    if wanted is not None:
-        if f.include_general:
-            wanted = wanted | {GENERAL_AGENCY}
-        ids = set(role_links.loc[role_links["agency_key"].isin(wanted), "task_id"])
-        keep &= tasks["task_id"].isin(ids)
-    if with_cell and f.cell is not None:
-        agency, sector = f.cell
-        ids = set(role_links.loc[role_links["agency_key"] == agency, "task_id"])
-        keep &= tasks["task_id"].isin(ids) & (tasks["sector"] == sector)
-    return tasks[keep].reset_index(drop=True)
+    return tasks[task_mask(tasks, links, agencies, f, with_cell=with_cell)].reset_index(drop=True)
 
 
 def parse_cell(value: str | None) -> tuple[str, str] | None:
@@ -140,17 +210,31 @@ def matrix_counts(filtered: pd.DataFrame, links: pd.DataFrame, agencies: pd.Data
 
     Rows are the agencies with the chosen role in the filtered tasks; with an agency filter only the chosen
     agencies (and all departments, when general tasks are included). This is the data behind the heatmap."""
-    columns = ["agency_key", "agency_label", "agency_type", "agency_type_label", "sector", "sector_label",
-               "sector_order", "n_tasks"]
-    role_links = _role_links(links, f.role)
-    pairs = role_links[role_links["task_id"].isin(set(filtered["task_id"]))][["task_id", "agency_key"]]
+    codes = link_codes(filtered, links)
+    return _matrix_counts(codes, codes.task >= 0, agencies, sectors, f, lang)
+
+
+MATRIX_COLUMNS = ["agency_key", "agency_label", "agency_type", "agency_type_label", "sector", "sector_label",
+                  "sector_order", "n_tasks"]
+
+
+def _matrix_counts(codes: LinkCodes, in_selection: np.ndarray, agencies: pd.DataFrame, sectors: pd.DataFrame,
+                   f: Filters, lang: str) -> pd.DataFrame:
+    """`matrix_counts` over the links whose task is selected (`in_selection`: one flag per link)."""
+    keep = in_selection & codes.lead if f.role != "any" else in_selection.copy()
     wanted = selected_agencies(agencies, f)
     if wanted is not None:
-        pairs = pairs[pairs["agency_key"].isin(wanted | ({GENERAL_AGENCY} if f.include_general else set()))]
-    pairs = pairs.drop_duplicates().merge(filtered[["task_id", "sector"]], on="task_id")
-    if pairs.empty:
-        return pd.DataFrame(columns=columns)
-    counts = pairs.groupby(["agency_key", "sector"]).size().rename("n_tasks").reset_index()
+        keep &= _agency_hit(codes, wanted | ({GENERAL_AGENCY} if f.include_general else set()))
+    if not keep.any():
+        return pd.DataFrame(columns=MATRIX_COLUMNS)
+    n_agencies, n_sectors = len(codes.agency_keys), len(codes.sector_keys)
+    agency, sector = codes.agency[keep], codes.sector[keep]
+    # One count per (task, agency): a task naming an agency twice (e.g. lead and partner) counts once.
+    _, first = np.unique(codes.task[keep].astype(np.int64) * n_agencies + agency, return_index=True)
+    cells = np.bincount(agency[first].astype(np.int64) * n_sectors + sector[first], minlength=n_agencies * n_sectors)
+    found = np.flatnonzero(cells)
+    counts = pd.DataFrame({"agency_key": codes.agency_keys[found // n_sectors],
+                           "sector": codes.sector_keys[found % n_sectors], "n_tasks": cells[found]})
     reference = agencies.set_index("agency_key")
     label = label_column("label", lang)
     sector_labels = dict(zip(sectors["sector_key"], sectors[label]))
@@ -162,7 +246,7 @@ def matrix_counts(filtered: pd.DataFrame, links: pd.DataFrame, agencies: pd.Data
     sector_rank = {k: i for i, k in enumerate(sectors["sector_key"])}
     counts["sector_order"] = counts["sector"].map(sector_rank)
     counts = counts.assign(_a=counts["agency_key"].map(agency_rank))
-    return counts.sort_values(["_a", "sector_order"])[columns].reset_index(drop=True)
+    return counts.sort_values(["_a", "sector_order"], kind="stable")[MATRIX_COLUMNS].reset_index(drop=True)
 
 
 def _short(text: str, limit: int = LABEL_CHARS) -> str:
@@ -171,18 +255,6 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
         return text
     head, tail = text[:limit * 2 // 5].rsplit(" ", 1)[0], text[-(limit * 3 // 5):].split(" ", 1)[-1]
     return f"{head} … {tail}"
-
-
-def _cell_colour(value: float, top: float) -> str:
-    """Sequential colour of a count (COLOURSCALE, interpolated by rank of the scale's stops)."""
-    share = 0.0 if top <= 0 else min(max(value / top, 0.0), 1.0)
-    for (low, c0), (high, c1) in zip(COLOURSCALE, COLOURSCALE[1:]):
-        if share <= high:
-            mix = 0.0 if high == low else (share - low) / (high - low)
-            rgb0 = [int(c0[i:i + 2], 16) for i in (1, 3, 5)]
-            rgb1 = [int(c1[i:i + 2], 16) for i in (1, 3, 5)]
-            return "#" + "".join(f"{round(a + (b - a) * mix):02x}" for a, b in zip(rgb0, rgb1))
-    return COLOURSCALE[-1][1]
 
 
 def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str) -> go.Figure:
@@ -197,23 +269,27 @@ def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str) -> g
     agency_type = dict(zip(counts["agency_key"], counts["agency_type_label"]))
     sector_label = dict(zip(counts["sector"], counts["sector_label"]))
     top = float(counts["n_tasks"].max()) if len(counts) else 1.0
-    values = counts["n_tasks"].astype(float)
+    values = counts["n_tasks"].astype(float).to_numpy()
     text = [formatting.number(v, lang, 0) for v in values]
     hover = [f"{agency_label[a]} ({agency_type[a]})<br>{sector_label[s]}<br>"
              f"{t('tasks.matrix.hover_count', lang)}: {n}" for a, s, n in zip(counts["agency_key"], counts["sector"], text)]
     selected = f.cell
-    is_selected = [selected == (a, s) for a, s in zip(counts["agency_key"], counts["sector"])]
-    figure = go.Figure(go.Scatter(
-        x=counts["sector"], y=counts["agency_key"], mode="markers+text", text=text,
+    is_selected = np.array([selected == (a, s) for a, s in zip(counts["agency_key"], counts["sector"])], dtype=bool)
+    # Tile and outline colours are numbers on a colour scale: Plotly validates a list of colour strings one
+    # element at a time (and again in every copy of the figure), numbers at once.
+    trace = dict(
+        type="scatter", x=list(counts["sector"]), y=list(counts["agency_key"]), mode="markers+text", text=text,
         textposition="middle center", customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         textfont={"size": 13, "color": ["white" if v / top > 0.45 else "#1a1a1a" for v in values]},
-        marker={"symbol": "square", "size": 29, "color": [_cell_colour(v, top) for v in values],
-                "line": {"color": ["#D55E00" if s else "rgba(0,0,0,0.15)" for s in is_selected],
+        marker={"symbol": "square", "size": 29, "color": values, "colorscale": COLOURSCALE, "cmin": 0.0,
+                "cmax": top, "showscale": False,
+                "line": {"color": is_selected.astype(float), "cmin": 0.0, "cmax": 1.0,
+                         "colorscale": [[0.0, "rgba(0,0,0,0.15)"], [1.0, "#D55E00"]],
                          "width": [4 if s else 1 for s in is_selected]}},
-        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}, showlegend=False))
+        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}, showlegend=False)
     role = t(f"tasks.role.{f.role}.matrix", lang)
     height = 300 + 34 * len(agencies)
-    figure.update_layout(
+    layout = dict(
         title={"text": t("tasks.matrix.title", lang, role=role),
                "subtitle": {"text": t("tasks.matrix.unit", lang)}, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top", "yref": "container",
                "pad": {"t": 12, "l": 4}, "font": {"size": 18}},
@@ -230,7 +306,7 @@ def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str) -> g
         annotations=[{"text": source, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "yshift": -40,
                       "showarrow": False, "xanchor": "right", "yanchor": "top",
                       "font": {"size": 11, "color": "#555"}}])
-    return figure
+    return go.Figure(data=[trace], layout=layout)  # validated once (a go.Scatter would be validated twice)
 
 
 def matrix_cell_from_selection(selection: dict | None) -> tuple[str, str] | None:
@@ -278,67 +354,87 @@ def _names(labels: object, fallback: object, lang: str) -> str:
     return fallback if isinstance(fallback, str) and fallback else t("tasks.no_agency", lang)
 
 
+def _present(column: pd.Series) -> pd.Series:
+    return column.notna() & (column.astype(str) != "")
+
+
+def _names_column(labels: pd.Series, fallback: pd.Series, lang: str) -> pd.Series:
+    """`_names` of every row, vectorised: the normalised names, else the names as written, else 'no agency'."""
+    written = fallback.where(_present(fallback), t("tasks.no_agency", lang))
+    return labels.where(_present(labels), written)
+
+
+def _timing_column(kinds: pd.Series, values: pd.Series, lang: str) -> pd.Series:
+    """`timing_label` of every row, worked out once per distinct (kind, value)."""
+    keys = pd.Series(list(zip(kinds.fillna(""), values.fillna(""))), index=kinds.index, dtype=object)
+    labels = {key: timing_label(*key, lang) for key in dict.fromkeys(keys)}
+    return keys.map(labels)
+
+
+def _verified_column(values: pd.Series, lang: str) -> np.ndarray:
+    missing = values.isna().to_numpy()
+    verified = values.astype(object).where(~values.isna(), False).astype(bool).to_numpy()
+    return np.where(missing, t("tasks.verified.na", lang),
+                    np.where(verified, t("tasks.verified.yes", lang), t("tasks.verified.no", lang)))
+
+
 def task_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The list view: one row per task, in the reader's language (citations stay verbatim Vietnamese)."""
-    yes, no = t("tasks.reporting.yes", lang), ""
+    reporting = tasks["is_reporting"].astype(object).where(tasks["is_reporting"].notna(), False).astype(bool)
     frame = pd.DataFrame({
         t("col.province", lang): tasks[label_column("province_name", lang)],
         t("col.sector", lang): tasks[label_column("sector_label", lang)],
         t("tasks.col.task", lang): tasks[label_column("title", lang)],
-        t("tasks.col.lead", lang): [_names(a, b, lang) for a, b in
-                                   zip(tasks[label_column("lead_agency_labels", lang)], tasks["lead_agency_text"])],
-        t("tasks.col.timing", lang): [timing_label(k, v, lang) for k, v in
-                                     zip(tasks["timing_kind"], tasks["timing_value"])],
-        t("tasks.col.reporting", lang): [yes if r else no for r in tasks["is_reporting"].fillna(False)],
+        t("tasks.col.lead", lang): _names_column(tasks[label_column("lead_agency_labels", lang)],
+                                                 tasks["lead_agency_text"], lang),
+        t("tasks.col.timing", lang): _timing_column(tasks["timing_kind"], tasks["timing_value"], lang),
+        t("tasks.col.reporting", lang): np.where(reporting.to_numpy(), t("tasks.reporting.yes", lang), ""),
         t("tasks.col.citation", lang): tasks["citation"],
-        t("tasks.col.partners", lang): [a if isinstance(a, str) else "" for a in
-                                       tasks[label_column("partner_agency_labels", lang)]],
+        t("tasks.col.partners", lang): tasks[label_column("partner_agency_labels", lang)].fillna(""),
         t("tasks.col.timing_text", lang): tasks["timing_text"].fillna(""),
         t("col.document", lang): tasks["document_number"],
         t("col.section", lang): tasks["section"],
-        t("tasks.col.verified", lang): [t("tasks.verified.yes", lang) if v is True else
-                                       t("tasks.verified.no", lang) if v is False else t("tasks.verified.na", lang)
-                                       for v in tasks["citation_verified"].astype(object).where(
-                                           tasks["citation_verified"].notna(), None)],
+        t("tasks.col.verified", lang): _verified_column(tasks["citation_verified"], lang),
         t("tasks.col.task_id", lang): tasks["task_id"],
     })
     return frame.reset_index(drop=True)
 
 
-def highlight_deadlines(table: pd.DataFrame, tasks: pd.DataFrame):
+def highlight_deadlines(table: pd.DataFrame, flags):
     """A Styler colouring reporting duties and annual deadlines (the Reporting/Timing columns say it in words).
 
-    Pandas refuses to style more than `styler.render.max_elements` cells (Streamlit raises): a longer list is
-    shown unstyled, its Reporting/Timing columns still say which rows are deadlines."""
+    `flags`: one truth value per row of `table` (the tasks' `is_deadline`). Pandas refuses to style more than
+    `styler.render.max_elements` cells (Streamlit raises): a longer list is shown unstyled, its Reporting/Timing
+    columns still say which rows are deadlines. Styling costs about 0.15 ms a row on every rerun, which is one
+    reason the list stops at LIST_LIMIT rows."""
     if table.size > pd.get_option("styler.render.max_elements"):
         return table
-    flags = tasks["is_deadline"].fillna(False).astype(bool).to_numpy()
-
-    def style(row: pd.Series) -> list[str]:
-        css = f"background-color: {DEADLINE_BACKGROUND}" if flags[row.name] else ""
-        return [css] * len(row)
-    return table.style.apply(style, axis=1)
+    marked = np.asarray(flags, dtype=bool)
+    css = np.where(marked, f"background-color: {DEADLINE_BACKGROUND}", "")
+    styles = pd.DataFrame(np.repeat(css[:, None], table.shape[1], axis=1), index=table.index, columns=table.columns)
+    return table.style.apply(lambda _frame: styles, axis=None)
 
 
 def deadline_tasks(tasks: pd.DataFrame) -> pd.DataFrame:
     """Reporting duties and tasks with an annual deadline, earliest date in the year first."""
-    frame = tasks[tasks["is_deadline"].fillna(False).astype(bool)].copy()
-    frame["_when"] = frame["timing_value"].where(frame["timing_kind"] == "annual_date", "99-99")
-    return frame.sort_values(["_when", "province_code", "task_id"]).drop(columns="_when").reset_index(drop=True)
+    frame = tasks[tasks["is_deadline"].fillna(False).astype(bool)]
+    when = frame["timing_value"].where(frame["timing_kind"] == "annual_date", "99-99")
+    return frame.assign(_when=when).sort_values(["_when", "province_code", "task_id"]).drop(columns="_when") \
+        .reset_index(drop=True)
 
 
-def deadline_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
-    frame = deadline_tasks(tasks)
+def deadline_table(tasks: pd.DataFrame, lang: str, *, ordered: bool = False) -> pd.DataFrame:
+    """The reporting duties and annual deadlines of `tasks` (`ordered`: they are `deadline_tasks` already)."""
+    frame = tasks if ordered else deadline_tasks(tasks)
     return pd.DataFrame({
-        t("tasks.col.deadline", lang): [timing_label(k, v, lang) for k, v in
-                                       zip(frame["timing_kind"], frame["timing_value"])],
+        t("tasks.col.deadline", lang): _timing_column(frame["timing_kind"], frame["timing_value"], lang),
         t("col.province", lang): frame[label_column("province_name", lang)],
-        t("tasks.col.lead", lang): [_names(a, b, lang) for a, b in
-                                   zip(frame[label_column("lead_agency_labels", lang)], frame["lead_agency_text"])],
+        t("tasks.col.lead", lang): _names_column(frame[label_column("lead_agency_labels", lang)],
+                                                 frame["lead_agency_text"], lang),
         t("tasks.col.task", lang): frame[label_column("title", lang)],
         t("tasks.col.timing_text", lang): frame["timing_text"].fillna(""),
         t("tasks.col.citation", lang): frame["citation"],
-    })
+    }).reset_index(drop=True)
 
 
 def matrix_export(counts: pd.DataFrame, f: Filters, lang: str) -> pd.DataFrame:
@@ -356,6 +452,7 @@ def matrix_export(counts: pd.DataFrame, f: Filters, lang: str) -> pd.DataFrame:
 
 def list_export(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The list as CSV: the displayed columns plus the agency names as written and the normalised keys."""
+    tasks = tasks.reset_index(drop=True)
     table = task_table(tasks, lang)
     table[t("tasks.col.lead_text", lang)] = tasks["lead_agency_text"].fillna("")
     table["lead_agency_keys"] = tasks["lead_agency_keys"].fillna("")
@@ -367,35 +464,160 @@ def list_export(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
     return table
 
 
+# ---------------------------------------------------------------- what the page shows (Streamlit: cached)
+
+@dataclass
+class View:
+    """Everything the page shows for one selection, small enough to come out of the cache on every rerun."""
+    n_selection: int  # tasks matching the filters (the matrix cell aside)
+    selection_documents: list[str]  # their plans' numbers, in list order (the matrix's sources)
+    counts: pd.DataFrame  # the matrix (`matrix_counts` of the selection)
+    matrix: pd.DataFrame  # the matrix as its CSV (`matrix_export`)
+    cell_cleared: bool  # the URL's cell has no task in the selection: it is ignored
+    n_tasks: int  # tasks shown (the cell applied)
+    n_plans: int
+    n_reporting: int
+    n_annual: int
+    documents: list[str]  # plans of the tasks shown
+    deadlines: pd.DataFrame  # `deadline_table`, first `limit` rows
+    n_deadlines: int
+    table: pd.DataFrame  # `task_table`, first `limit` rows
+    flags: np.ndarray  # deadline flag of each row of `table`
+    task_ids: list[str]  # task of each row of `table`
+
+
+def _select(base: Tables, f: Filters, lang: str) -> tuple[np.ndarray, pd.DataFrame, np.ndarray, bool]:
+    """(the selection without the matrix cell, its matrix counts, the tasks shown, whether the URL's cell was
+    dropped because the matrix has no such cell). Masks are over `base.tasks`."""
+    codes = base.codes
+    selection = task_mask(base.tasks, base.links, base.agencies, f, with_cell=False, codes=codes)
+    in_selection = np.zeros(len(codes.task), dtype=bool)
+    linked = codes.task >= 0
+    in_selection[linked] = selection[codes.task[linked]]
+    counts = _matrix_counts(codes, in_selection, base.agencies, base.sectors, f, lang)
+    if f.cell is None:
+        return selection, counts, selection, False
+    if counts[(counts["agency_key"] == f.cell[0]) & (counts["sector"] == f.cell[1])].empty:
+        return selection, counts, selection, True
+    return selection, counts, task_mask(base.tasks, base.links, base.agencies, f, codes=codes), False
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def view(version, lang: str, key: tuple, limit: int = LIST_LIMIT) -> View:
+    """The page's view of a selection (`Filters.key()`), per warehouse version and language; its tables stop
+    at `limit` rows (Streamlit)."""
+    base = tables(version)
+    tasks = base.tasks
+    f = Filters.from_key(key)
+    selection, counts, shown, cleared = _select(base, f, lang)
+    if cleared:
+        f.cell = None
+    documents = tasks["document_number"].to_numpy()
+    rows = np.flatnonzero(shown)  # the tasks shown, in list order
+    deadline = tasks["is_deadline"].fillna(False).astype(bool).to_numpy()
+    deadlines = deadline_tasks(tasks.iloc[rows[deadline[rows]]])
+    head = tasks.iloc[rows[:limit]]
+    return View(
+        n_selection=int(selection.sum()), selection_documents=list(pd.unique(documents[selection])),
+        counts=counts, matrix=matrix_export(counts, f, lang), cell_cleared=cleared, n_tasks=len(rows),
+        n_plans=len(pd.unique(tasks["document_id"].to_numpy()[rows])),
+        n_reporting=int(tasks["is_reporting"].fillna(False).astype(bool).to_numpy()[rows].sum()),
+        n_annual=int((tasks["timing_kind"] == "annual_date").to_numpy()[rows].sum()),
+        documents=list(pd.unique(documents[rows])),
+        deadlines=deadline_table(deadlines.iloc[:limit], lang, ordered=True), n_deadlines=len(deadlines),
+        table=task_table(head, lang), flags=deadline[rows[:limit]], task_ids=list(head["task_id"]))
+
+
+def shown_tasks(version, lang: str, key: tuple) -> pd.DataFrame:
+    """Every task the page lists for a selection (`view` shows LIST_LIMIT of them; the CSV downloads all)."""
+    base = tables(version)
+    return base.tasks[_select(base, Filters.from_key(key), lang)[2]].reset_index(drop=True)
+
+
+def list_csv(version, lang: str, key: tuple) -> pd.DataFrame:
+    """The whole task list of a selection as its CSV download has it."""
+    return list_export(shown_tasks(version, lang, key), lang)
+
+
+def deadlines_csv(version, lang: str, key: tuple) -> pd.DataFrame:
+    """Every reporting duty and annual deadline of a selection (the table shows LIST_LIMIT of them)."""
+    return deadline_table(shown_tasks(version, lang, key), lang)
+
+
+def task(version, task_id: str) -> pd.Series | None:
+    """One task with all its fields (the card under the list)."""
+    tasks = tables(version).tasks
+    found = np.flatnonzero((tasks["task_id"] == task_id).to_numpy())
+    return tasks.iloc[found[0]] if len(found) else None
+
+
+def csv_download(build, file_stem: str, lang: str, key: str) -> None:
+    """widgets.csv_download of a table built only when the button is clicked (Streamlit).
+
+    `build()` returns the DataFrame: a rerun builds nothing, however many rows the selection has."""
+    st.download_button(t("widget.download_csv", lang), lambda: widgets.csv_bytes(build()),
+                       file_name=f"{file_stem}.csv", mime="text/csv", key=key, icon=":material/download:")
+
+
+def capped_note(shown: int, total: int, lang: str) -> str | None:
+    """'Showing 500 of 34,800 rows. …' when a table stops before its last row; None when it shows them all."""
+    if total <= shown:
+        return None
+    return t("tasks.table.capped", lang, shown=formatting.number(shown, lang, 0),
+             total=formatting.number(total, lang, 0))
+
+
 # ---------------------------------------------------------------- page state (Streamlit)
 
 def _init(key: str, value: object) -> None:
-    import streamlit as st
     if key not in st.session_state:
         st.session_state[key] = value
 
 
-def filter_widgets(tasks: pd.DataFrame, links: pd.DataFrame, agencies: pd.DataFrame, sectors: pd.DataFrame,
-                   lang: str) -> tuple[Filters, list[str]]:
-    """Render the filters, initialised from the URL, and write them back to the URL. Streamlit."""
-    import streamlit as st
+@dataclass
+class Options:
+    """What the filter widgets offer, in display order, with their labels."""
+    provinces: list[str]
+    province_name: dict[str, str]
+    sectors: list[str]
+    sector_label: dict[str, str]
+    agencies: list[str]
+    agency_label: dict[str, str]
+    agency_type: dict[str, str]
+    agency_types: list[str]
+    timing_kinds: list[str]
 
-    from . import state
-    problems: list[str] = []
-    name = label_column("province_name", lang)
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def options(version, lang: str) -> Options:
+    """The filter widgets' options of a warehouse version (Streamlit)."""
+    base = tables(version)
+    tasks, sectors, agencies = base.tasks, base.sectors, base.agencies
     firsts = tasks.drop_duplicates("province_code")  # a province's name is the same on all its tasks
-    province_name = dict(zip(firsts["province_code"], firsts[name]))
+    province_name = dict(zip(firsts["province_code"], firsts[label_column("province_name", lang)]))
     provinces = sorted(province_name, key=lambda code: _sort_key(province_name[code]))
-    sector_label = dict(zip(sectors["sector_key"], sectors[label_column("label", lang)]))
-    present = set(tasks["sector"].unique())  # built once, not once per sector
-    sector_keys = [s for s in sectors["sector_key"] if s in present]
-    used = set(links["agency_key"])
-    agency_label = dict(zip(agencies["agency_key"], agencies[label_column("label", lang)]))
+    present = set(tasks["sector"].unique())
+    used = set(base.links["agency_key"].unique())
     agency_type = dict(zip(agencies["agency_key"], agencies["agency_type"]))
     agency_keys = [a for a in agency_order(agencies, lang) if a in used]
-    type_keys = [k for k in AGENCY_TYPES if k in {agency_type[a] for a in agency_keys}]
     timings = set(tasks["timing_kind"].unique())
-    timing_keys = [k for k in TIMING_KINDS if k in timings]
+    return Options(
+        provinces=provinces, province_name=province_name,
+        sectors=[s for s in sectors["sector_key"] if s in present],
+        sector_label=dict(zip(sectors["sector_key"], sectors[label_column("label", lang)])),
+        agencies=agency_keys, agency_label=dict(zip(agencies["agency_key"], agencies[label_column("label", lang)])),
+        agency_type=agency_type,
+        agency_types=[k for k in AGENCY_TYPES if k in {agency_type[a] for a in agency_keys}],
+        timing_kinds=[k for k in TIMING_KINDS if k in timings])
+
+
+def filter_widgets(o: Options, lang: str) -> tuple[Filters, list[str]]:
+    """Render the filters, initialised from the URL, and write them back to the URL. Streamlit."""
+    from . import state
+    problems: list[str] = []
+    provinces, province_name, sector_keys, sector_label = o.provinces, o.province_name, o.sectors, o.sector_label
+    agency_label, agency_type, agency_keys, type_keys = o.agency_label, o.agency_type, o.agencies, o.agency_types
+    timing_keys = o.timing_kinds
 
     _init("tasks_province", state.url_values("province", provinces, [], problems))
     _init("tasks_sector", state.url_values("sector", sector_keys, [], problems))
@@ -453,27 +675,23 @@ def filter_widgets(tasks: pd.DataFrame, links: pd.DataFrame, agencies: pd.DataFr
 
 def matrix_key() -> str:
     """The heatmap's widget key; renewed when the cell is cleared so that the same cell can be clicked again."""
-    import streamlit as st
     return f"{MATRIX_KEY}_{st.session_state.get('tasks_matrix_generation', 0)}"
 
 
 def on_matrix_select(key: str) -> None:
     """Plotly selection callback (Streamlit): the clicked cell goes to the URL, which the list reads."""
-    import streamlit as st
     cell = matrix_cell_from_selection(st.session_state.get(key))
     if cell is not None:
         st.query_params["cell"] = cell_value(*cell)
 
 
 def clear_cell() -> None:
-    import streamlit as st
     st.query_params.pop("cell", None)
     st.session_state["tasks_matrix_generation"] = st.session_state.get("tasks_matrix_generation", 0) + 1
 
 
 def list_column_config(lang: str) -> dict:
     """Column widths of the list view (Streamlit column config)."""
-    import streamlit as st
     return {
         t("tasks.col.task", lang): st.column_config.TextColumn(width="medium"),
         t("tasks.col.lead", lang): st.column_config.TextColumn(width="medium"),
@@ -500,7 +718,6 @@ def markdown_text(text: object) -> str:
 
 def task_card(task: pd.Series, lang: str) -> None:
     """One task in full: agencies as normalised and as written, timing, the verbatim clause. Streamlit."""
-    import streamlit as st
     md = markdown_text
     with st.container(border=True):
         st.markdown(f"#### {md(task[label_column('title', lang)])}")

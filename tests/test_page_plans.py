@@ -219,3 +219,57 @@ def test_search_key(text, fold, expected):
 def test_search_key_matches_decomposed_input():
     decomposed = unicodedata.normalize("NFD", "du lịch")
     assert formatting.search_key(decomposed, False) == formatting.search_key("du lịch", False)
+
+
+# ---------------------------------------------------------------- long tables (the row cap)
+
+def _captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def _downloads(at: AppTest) -> list[str]:
+    """Keys of the page's download buttons."""
+    return [b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")]
+
+
+def test_real_data_tables_are_shown_whole_without_a_note(app_env):
+    at = open_page("en")
+    assert len(at.dataframe[0].value) == len(documents())
+    assert len(targets_table(at)) == len(curated_targets())
+    assert not any("Showing" in c for c in _captions(at))
+    assert _downloads(at) == ["plans_csv"]  # the plans list needs none: it is all there
+
+
+def test_long_tables_show_part_with_a_note_and_a_complete_csv(app_env, monkeypatch):
+    """Tables stop at LIST_LIMIT rows and say so; the counts and the CSV downloads cover every row."""
+    from dashboard_lib import data
+    from dashboard_lib import plans as lib
+    monkeypatch.setattr(lib, "LIST_LIMIT", 3)
+    total, n_docs = len(curated_targets()), len(documents())
+    at = open_page("en")
+    shown = targets_table(at)
+    assert len(shown) == 3 and len(at.dataframe[0].value) == 3
+    captions = _captions(at)
+    assert t("plans.targets.count", "en", n=total) in captions
+    assert t("plans.targets.capped", "en", shown="3", total=formatting.number(total, "en", 0)) in captions
+    assert any(t("plans.all.capped", "en", shown="3", total=str(n_docs)) in c for c in captions)
+    assert _downloads(at) == ["plans_documents_csv", "plans_csv"]
+
+    version = data.current_version()
+    full = lib.targets_csv(version, "en", "all", "", True)  # what the CSV download writes when clicked
+    assert sorted(full["ID"]) == sorted(curated_targets()["target_id"])
+    assert list(full["ID"][:3]) == list(shown["ID"])
+    assert t("plans.col.link", "en") not in full.columns
+    assert sorted(lib.documents_csv(version, "en")[t("col.document", "en")]) == sorted(documents()["document_number"])
+
+    # A search counts every match and its CSV holds them all; a row of the short table opens its clause.
+    at.text_input(key="plans_query").input("2030").run()
+    hits = _expected_search("2030", "en", fold=True)
+    assert len(hits) > 3
+    assert t("plans.search.count", "en", n=len(hits)) in _captions(at)
+    assert set(lib.targets_csv(version, "en", "all", "2030", True)["ID"]) == hits
+    chosen = targets_table(at).iloc[2]["ID"]
+    at.session_state["plans_table"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    at.run()
+    assert at.query_params["target"] == chosen
+    assert t("plans.clause.heading", "en", id=chosen) in page_text(at)

@@ -432,3 +432,52 @@ def test_page_in_english(app_env):
     assert set(table[t("col.sector", "en")]) == {"Health"}
     assert set(table[t("tasks.col.lead", "en")]) == {"Department of Health"}
     assert at.title[0].value == "Tasks and responsibilities"
+
+
+# ---------------------------------------------------------------- long lists (the row cap)
+
+def _captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_page_caps_long_tables_with_a_note_and_complete_csv(app_env, monkeypatch):
+    """A table shows at most LIST_LIMIT rows and says how many it leaves out; its CSV download holds them all."""
+    from dashboard_lib import data, formatting
+    everything = _expected(lambda r: True)
+    deadlines = _expected(lambda r: r["is_reporting"] == "true" or r["timing_kind"] == "annual_date")
+    at = _open()
+    assert len(_task_list(at)) == len(everything) > 300  # the real data: every task, no note
+    prefix = t("tasks.table.capped", "vi", shown="", total="")[:12]  # 'Đang hiển th'
+    assert not any(c.startswith(prefix) for c in _captions(at))
+
+    monkeypatch.setattr(lib, "LIST_LIMIT", 5)
+    at = _open()
+    table = _task_list(at)
+    assert len(table) == 5
+    assert _metric(at, "tasks.metric.tasks") == len(everything)  # the counts are of every task
+    assert t("tasks.list.title", "vi", n=len(everything)) in [h.value for h in at.subheader]
+    captions = _captions(at)
+    assert t("tasks.table.capped", "vi", shown="5", total=formatting.number(len(everything), "vi", 0)) in captions
+    assert t("tasks.table.capped", "vi", shown="5", total=str(len(deadlines))) in captions
+    deadline_table = next(f.value for f in at.dataframe if t("tasks.col.deadline", "vi") in f.value.columns)
+    assert len(deadline_table) == 5
+
+    version, key = data.current_version(), lib.Filters().key()
+    full = lib.list_csv(version, "vi", key)  # what the list's CSV download writes when clicked
+    assert set(full[t("tasks.col.task_id", "vi")]) == everything
+    assert list(full[t("tasks.col.task_id", "vi")][:5]) == list(table[t("tasks.col.task_id", "vi")])
+    assert len(lib.deadlines_csv(version, "vi", key)) == len(deadlines)
+
+    # A row of the shortened list still opens its task.
+    chosen = table.iloc[4][t("tasks.col.task_id", "vi")]
+    at.session_state["tasks_list"] = {"selection": {"rows": [4], "columns": [], "cells": []}}
+    at.run()
+    assert any(chosen in c.replace("\\", "") for c in _captions(at))  # the card names its task
+
+
+def test_page_csv_of_a_filtered_list_holds_the_selection(app_env):
+    from dashboard_lib import data
+    at = _open({"province": "51", "sector": "tourism"})
+    shown = set(_task_list(at)[t("tasks.col.task_id", "vi")])
+    key = lib.Filters(provinces=["51"], sectors=["tourism"]).key()
+    assert set(lib.list_csv(data.current_version(), "vi", key)[t("tasks.col.task_id", "vi")]) == shown

@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from . import formatting
+from . import formatting, widgets
 from .i18n import label_column, t
 
 NATIONAL_CODE = "VN"
@@ -283,10 +283,6 @@ def _height(rows: float) -> int:
     return int(TOP + BOTTOM + ROW_HEIGHT * max(rows, 2.5) + 20)
 
 
-def source_text(document_numbers, built_on: str | None, lang: str) -> str:
-    """The same source line as `widgets.source_line`, for use inside a figure."""
-    documents = ", ".join(sorted(dict.fromkeys(str(d) for d in document_numbers)))
-    return t("source.line", lang, documents=documents, built_on=built_on or "–")
 
 
 def empty_figure(message: str, lang: str) -> go.Figure:
@@ -420,7 +416,7 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
     n_groups = len(labels)
     height = _height(len(data) + 0.6 * (n_groups - 1))
     layout = _layout_dict(lang, title=title or indicator_label, subtitle=subtitle or default_subtitle, height=height)
-    source = source_text([*data["document_number"], *(r["benchmark_document"] for r in bench)], built_on, lang)
+    source = widgets.source_line([*data["document_number"], *(r["benchmark_document"] for r in bench)], built_on, lang)
     layout.update(
         annotations=[*labels, _source_annotation(source)],
         shapes=rules,

@@ -22,7 +22,7 @@ import streamlit as st
 from etl import config
 from etl.warehouse import BuildResult, ensure_warehouse
 
-from . import charts, formatting, tables  # pure builders; none of them imports this module
+from . import charts, formatting, tables, widgets  # pure builders; none of them imports this module
 from .i18n import LANGUAGES, label_column, t
 
 
@@ -376,7 +376,7 @@ def sector_view(version: WarehouseVersion, lang: str, indicator: str | None, pro
     documents_drawn = [*plot["document_number"], *plot.loc[plot["benchmark_document"] != "", "benchmark_document"]]
     return {"plot": plot, "csv": tables.ranges_csv(plot),
             "table": None if empty else arrow(tables.ranges_table(plot, lang)),
-            "source": "" if empty else charts.source_text(documents_drawn, _built_on(version, lang), lang),
+            "source": "" if empty else widgets.source_line(documents_drawn, _built_on(version, lang), lang),
             "shown": tuple(dict.fromkeys(selection["province_code"])),
             "has_provincial": bool((selection["province_code"] != NATIONAL_CODE).any())}
 

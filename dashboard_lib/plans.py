@@ -15,7 +15,7 @@ import streamlit as st
 
 from . import data, formatting, tables
 from .i18n import label_column, t
-from .tasks import LIST_LIMIT, csv_download  # noqa: F401 — the deferred CSV download, shared with the tasks page
+from .widgets import LIST_LIMIT
 from .widgets import escape_markdown as md
 
 ALL = "all"
@@ -173,13 +173,6 @@ def target(version, target_id: str | None) -> pd.Series | None:
         return None
     found = data.target(version, target_id)
     return None if found.empty else found.iloc[0]
-
-
-def capped_note(shown: int, total: int, key: str, lang: str) -> str | None:
-    """'Showing 500 of 17,700 …' when a table stops before its last row; None when it shows them all."""
-    if total <= shown:
-        return None
-    return t(key, lang, shown=formatting.number(shown, lang, 0), total=formatting.number(total, lang, 0))
 
 
 # ---------------------------------------------------------------- a clause (Streamlit)

@@ -22,6 +22,7 @@ from babel.dates import format_date
 from etl.curated import AGENCY_TYPES, TIMING_KINDS
 
 from . import data, formatting, widgets
+from .widgets import LIST_LIMIT
 from .i18n import label_column, t
 
 ROLES = ("lead", "any")
@@ -34,7 +35,6 @@ COLOURSCALE = [[0.0, "#f7fbd9"], [0.25, "#c7e9b4"], [0.5, "#41b6c4"], [0.75, "#2
 DEADLINE_BACKGROUND = "#fff1c7"  # highlighted rows; the 'Reporting' column says the same in words
 LABEL_CHARS = 56  # agency names on the matrix axis are shortened beyond this (full name on hover)
 LIST_ROW_HEIGHT = 35  # px per row of the task list
-LIST_LIMIT = 500  # rows a table on the page shows at most (more is no use to a reader); the CSV holds every row
 
 
 # ---------------------------------------------------------------- data (Streamlit: cached queries)
@@ -549,22 +549,6 @@ def task(version, task_id: str) -> pd.Series | None:
     tasks = tables(version).tasks
     found = np.flatnonzero((tasks["task_id"] == task_id).to_numpy())
     return tasks.iloc[found[0]] if len(found) else None
-
-
-def csv_download(build, file_stem: str, lang: str, key: str) -> None:
-    """widgets.csv_download of a table built only when the button is clicked (Streamlit).
-
-    `build()` returns the DataFrame: a rerun builds nothing, however many rows the selection has."""
-    st.download_button(t("widget.download_csv", lang), lambda: widgets.csv_bytes(build()),
-                       file_name=f"{file_stem}.csv", mime="text/csv", key=key, icon=":material/download:")
-
-
-def capped_note(shown: int, total: int, lang: str) -> str | None:
-    """'Showing 500 of 34,800 rows. …' when a table stops before its last row; None when it shows them all."""
-    if total <= shown:
-        return None
-    return t("tasks.table.capped", lang, shown=formatting.number(shown, lang, 0),
-             total=formatting.number(total, lang, 0))
 
 
 # ---------------------------------------------------------------- page state (Streamlit)

@@ -1326,17 +1326,6 @@ class View:
         return self.total > self.shown
 
 
-def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    """widgets.plain_table's escaping, done once in the cache: the page shows the result with st.table as is."""
-    def escape(value: object) -> object:
-        return widgets.escape_markdown(value) if isinstance(value, str) else value
-    shown = frame.map(escape)
-    shown.index = [escape(v) for v in shown.index]
-    shown.index.name = escape(frame.index.name)
-    shown.columns = [escape(c) for c in shown.columns]
-    return shown
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def view(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, ...], projection: bool,
          lang: str) -> View:
@@ -1345,10 +1334,10 @@ def view(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, .
     provincial = [p for p in paths if not p.national]
     summary = summary_table(shown, meta, lang)
     if not summary.empty:
-        summary = _escaped(summary.set_index(t("trajectory.col.plan", lang)))
+        summary = widgets.escape_table(summary.set_index(t("trajectory.col.plan", lang)))
     implied = implied_table(shown, meta, lang)
     if not implied.empty:
-        implied = _escaped(implied.set_index(t("col.year", lang)))
+        implied = widgets.escape_table(implied.set_index(t("col.year", lang)))
     return View(meta, shown, sum(not p.national for p in shown), len(provincial), bool(paths),
                 any(p.segments for p in provincial), csv_frame(implied_numbers(paths), meta, lang), summary, implied)
 
@@ -1384,7 +1373,7 @@ def checks_view(version: data.WarehouseVersion, provinces: tuple[str, ...], lang
     kept = set(provincial[:MAX_PLANS])
     shown = table[[c.scope == "national" or c.document_id in kept for c in checks]]
     plan_column, check_column = t("trajectory.col.plan", lang), t("trajectory.col.check", lang)
-    groups = [(widgets.escape_markdown(plan), _escaped(rows.drop(columns=plan_column).set_index(check_column)))
+    groups = [(widgets.escape_markdown(plan), widgets.escape_table(rows.drop(columns=plan_column).set_index(check_column)))
               for plan, rows in shown.groupby(plan_column, sort=False)]
     return ChecksView(groups, len(kept), len(provincial), table)
 

@@ -1,10 +1,13 @@
 """Small Streamlit building blocks every page uses the same way: source line, CSV download, notices."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from . import formatting
 from .i18n import t
 
 
@@ -24,18 +27,48 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
-def csv_download(frame: pd.DataFrame | pa.Table, file_stem: str, lang: str, key: str) -> None:
-    # The CSV is written when the button is clicked (Streamlit's deferred download), not on every rerun: at 100×
-    # the data, writing the task list's CSV took 2 s of each rerun of the tasks page. An Arrow table (what a page
-    # gives st.dataframe) is immutable; a frame is copied lazily (copy-on-write), so later changes do not reach it.
-    snapshot = frame if isinstance(frame, pa.Table) else frame.copy(deep=False)
-    st.download_button(t("widget.download_csv", lang), lambda: csv_bytes(snapshot), file_name=f"{file_stem}.csv",
+def csv_download(frame: pd.DataFrame | pa.Table | Callable[[], pd.DataFrame], file_stem: str, lang: str,
+                 key: str) -> None:
+    """A CSV download button. The CSV is written when the button is clicked (Streamlit's deferred download), not on
+    every rerun: at 100× the data, writing the task list's CSV took 2 s of each rerun of the tasks page.
+
+    `frame` is the table, or a function that builds it (for a table too large to hold for every rerun: it is then
+    built only on a click). An Arrow table is immutable; a frame is copied lazily (copy-on-write), so later changes
+    by the page do not reach the download."""
+    if callable(frame):
+        build = frame
+    else:
+        snapshot = frame if isinstance(frame, pa.Table) else frame.copy(deep=False)
+        build = lambda: snapshot  # noqa: E731
+    st.download_button(t("widget.download_csv", lang), lambda: csv_bytes(build()), file_name=f"{file_stem}.csv",
                        mime="text/csv", key=key, icon=":material/download:")
 
 
-def source_line(document_numbers: list[str], built_on: str, lang: str) -> str:
-    documents = ", ".join(sorted(dict.fromkeys(document_numbers)))
-    return t("source.line", lang, documents=documents, built_on=built_on)
+# Rows a table on a page shows at most: more is no use to a reader, and every row shown costs each rerun. The CSV
+# download of such a table holds every row.
+LIST_LIMIT = 500
+
+
+def capped_note(shown: int, total: int, key: str, lang: str, **extra: object) -> str | None:
+    """'Showing 500 of 34.800 …' (translation `key`, with {shown} and {total}) when a table stops before its last
+    row; None when it shows them all."""
+    if total <= shown:
+        return None
+    return t(key, lang, shown=formatting.number(shown, lang, 0), total=formatting.number(total, lang, 0), **extra)
+
+
+# Plans a source line names at most: at 100× the data a selection can draw on 500 plans, and a line naming them
+# all runs off the chart. The chart's CSV and exports name every plan.
+SOURCE_LIMIT = 8
+
+
+def source_line(document_numbers, built_on: str | None, lang: str) -> str:
+    """'Nguồn: 117/KH-UBND, 158/KH-UBND …' under a chart (and inside exported figures)."""
+    numbers = sorted(dict.fromkeys(str(d) for d in document_numbers))
+    documents = ", ".join(numbers[:SOURCE_LIMIT])
+    if len(numbers) > SOURCE_LIMIT:
+        documents += " " + t("source.more", lang, n=formatting.number(len(numbers) - SOURCE_LIMIT, lang, 0))
+    return t("source.line", lang, documents=documents, built_on=built_on or "–")
 
 
 def notice_invalid_url(messages: list[str], lang: str) -> None:
@@ -55,12 +88,18 @@ def escape_markdown(text: object) -> str:
 
 
 
-def plain_table(frame: pd.DataFrame) -> None:
-    """st.table renders Markdown in cells and headers: show data-derived text (plan, province names) literally."""
+def escape_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell, index label and header escaped for st.table (which renders Markdown): a page
+    that caches a table caches this once."""
     def escape(value: object) -> object:
         return escape_markdown(value) if isinstance(value, str) else value
     shown = frame.map(escape)
     shown.index = [escape(v) for v in shown.index]
     shown.index.name = escape(frame.index.name)
     shown.columns = [escape(c) for c in shown.columns]
-    st.table(shown)
+    return shown
+
+
+def plain_table(frame: pd.DataFrame) -> None:
+    """st.table renders Markdown in cells and headers: show data-derived text (plan, province names) literally."""
+    st.table(escape_table(frame))

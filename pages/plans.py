@@ -21,7 +21,7 @@ ALL = lib.ALL
 st.title(t("nav.plans", lang))
 st.caption(t("plans.intro", lang))
 
-documents = lib.documents(version, lang, lib.LIST_LIMIT)
+documents = lib.documents(version, lang, widgets.LIST_LIMIT)
 
 # ---------------------------------------------------------------- the linked target (?target=ID)
 url_target = st.query_params.get("target")
@@ -52,10 +52,10 @@ def show_clause(row, key: str, closable: bool) -> None:
 st.subheader(t("plans.all", lang))
 st.dataframe(documents.table, hide_index=True, width="stretch",
              column_config={t("plans.col.title", lang): st.column_config.TextColumn(width="large")})
-note = lib.capped_note(len(documents.table), documents.total, "plans.all.capped", lang)
+note = widgets.capped_note(len(documents.table), documents.total, "plans.all.capped", lang)
 st.caption(t("plans.all.caption", lang) + (f" {note}" if note else ""))
 if note:
-    lib.csv_download(functools.partial(lib.documents_csv, version, lang), "dich-vu-2030-documents", lang,
+    widgets.csv_download(functools.partial(lib.documents_csv, version, lang), "dich-vu-2030-documents", lang,
                      "plans_documents_csv")
 
 # ---------------------------------------------------------------- one plan, its targets, the search
@@ -91,7 +91,7 @@ if doc != ALL:
         if card.note is not None:
             st.caption(card.note)
 
-found = lib.targets(version, lang, doc, query, fold, lib.LIST_LIMIT)
+found = lib.targets(version, lang, doc, query, fold, widgets.LIST_LIMIT)
 if found.total == 0:
     st.info(t("plans.search.none", lang, query=query.strip()) if found.searching else t("plans.targets.none", lang))
     selected = None
@@ -105,12 +105,12 @@ else:
         column_config={t("col.citation", lang): st.column_config.TextColumn(width="large"),
                        t("col.indicator", lang): st.column_config.TextColumn(width="large"),
                        link_column: st.column_config.LinkColumn(display_text=t("plans.link.text", lang))})
-    note = lib.capped_note(len(found.table), found.total, "plans.targets.capped", lang)
+    note = widgets.capped_note(len(found.table), found.total, "plans.targets.capped", lang)
     if note:
         st.caption(note)
     rows = [r for r in (event.selection.rows if event is not None else []) if 0 <= r < len(found.ids)]
     selected = lib.target(version, found.ids[rows[0]]) if rows else None
-    lib.csv_download(functools.partial(lib.targets_csv, version, lang, doc, query, fold),
+    widgets.csv_download(functools.partial(lib.targets_csv, version, lang, doc, query, fold),
                      "dich-vu-2030-targets" if doc == ALL else f"dich-vu-2030-{doc}", lang, "plans_csv")
 
 previous = st.session_state.get("plans_selected")

@@ -22,7 +22,7 @@ filters, problems = lib.filter_widgets(lib.options(version, lang), lang)
 widgets.notice_invalid_url(problems, lang)
 built_on = str(data.build_info(version)["built_at"])[:10]
 
-view = lib.view(version, lang, filters.key(), lib.LIST_LIMIT)
+view = lib.view(version, lang, filters.key(), widgets.LIST_LIMIT)
 if view.n_selection == 0:
     st.info(t("tasks.empty", lang))
     st.stop()
@@ -65,10 +65,10 @@ if view.deadlines.empty:
 else:
     st.dataframe(view.deadlines, hide_index=True, width="stretch", key="tasks_deadlines",
                  height=lib.table_height(len(view.deadlines)))
-    note = lib.capped_note(len(view.deadlines), view.n_deadlines, lang)
+    note = widgets.capped_note(len(view.deadlines), view.n_deadlines, "tasks.table.capped", lang)
     if note:
         st.caption(note)
-    lib.csv_download(functools.partial(lib.deadlines_csv, version, lang, key), "nhiem-vu-han-bao-cao", lang,
+    widgets.csv_download(functools.partial(lib.deadlines_csv, version, lang, key), "nhiem-vu-han-bao-cao", lang,
                      "tasks_deadlines_csv")
 
 st.subheader(t("tasks.list.title", lang, n=formatting.number(view.n_tasks, lang, 0)))
@@ -78,10 +78,10 @@ picked = st.dataframe(lib.highlight_deadlines(view.table, view.flags), hide_inde
                       height=lib.table_height(len(view.table), lib.LIST_ROW_HEIGHT, 760),
                       key="tasks_list", column_config=lib.list_column_config(lang), on_select="rerun",
                       selection_mode="single-row")
-note = lib.capped_note(len(view.table), view.n_tasks, lang)
+note = widgets.capped_note(len(view.table), view.n_tasks, "tasks.table.capped", lang)
 if note:
     st.caption(note)
-lib.csv_download(functools.partial(lib.list_csv, version, lang, key), "nhiem-vu", lang, "tasks_list_csv")
+widgets.csv_download(functools.partial(lib.list_csv, version, lang, key), "nhiem-vu", lang, "tasks_list_csv")
 st.caption(widgets.source_line(view.documents, built_on, lang))
 rows = picked.selection.rows if picked is not None else []
 chosen = lib.task(version, view.task_ids[rows[0]]) if rows and rows[0] < len(view.task_ids) else None

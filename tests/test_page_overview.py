@@ -282,3 +282,14 @@ def test_csv_of_an_arrow_table_is_the_csv_of_its_frame():
     import pyarrow as pa
     frame = pd.DataFrame({"Tỉnh": ["Hậu Giang", "=SUM(A1)"], "Giá trị": [8.7, None], "Năm": [2025, 2030]})
     assert widgets.csv_bytes(pa.Table.from_pandas(frame)) == widgets.csv_bytes(frame)
+
+
+def test_source_line_names_a_few_plans_and_counts_the_rest():
+    """At 100× a selection draws on hundreds of plans: the line under a chart names 8 and counts the others."""
+    from dashboard_lib import widgets
+    numbers = [f"{n}/KH-UBND" for n in range(100, 130)] + ["100/KH-UBND"]  # a repeat is counted once
+    line = widgets.source_line(numbers, "01/11/2026", "vi")
+    assert line.startswith("Nguồn: 100/KH-UBND, 101/KH-UBND")
+    assert "107/KH-UBND và 22 văn bản khác." in line and "108/KH-UBND" not in line
+    assert "and 1,022 more plans" in widgets.source_line([str(n) for n in range(1030)], None, "en")
+    assert widgets.source_line(["2", "1"], None, "en") == t("source.line", "en", documents="1, 2", built_on="–")

@@ -244,7 +244,8 @@ def test_long_tables_show_part_with_a_note_and_a_complete_csv(app_env, monkeypat
     """Tables stop at LIST_LIMIT rows and say so; the counts and the CSV downloads cover every row."""
     from dashboard_lib import data
     from dashboard_lib import plans as lib
-    monkeypatch.setattr(lib, "LIST_LIMIT", 3)
+    from dashboard_lib import widgets
+    monkeypatch.setattr(widgets, "LIST_LIMIT", 3)
     total, n_docs = len(curated_targets()), len(documents())
     at = open_page("en")
     shown = targets_table(at)

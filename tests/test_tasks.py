@@ -450,7 +450,8 @@ def test_page_caps_long_tables_with_a_note_and_complete_csv(app_env, monkeypatch
     prefix = t("tasks.table.capped", "vi", shown="", total="")[:12]  # 'Đang hiển th'
     assert not any(c.startswith(prefix) for c in _captions(at))
 
-    monkeypatch.setattr(lib, "LIST_LIMIT", 5)
+    from dashboard_lib import widgets
+    monkeypatch.setattr(widgets, "LIST_LIMIT", 5)
     at = _open()
     table = _task_list(at)
     assert len(table) == 5

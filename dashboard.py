@@ -8,8 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard_lib import add_plan as add_plan_ui
-from dashboard_lib import data, state
+from dashboard_lib import editor, state
 from dashboard_lib.i18n import t
 
 HERE = Path(__file__).parent
@@ -27,6 +26,18 @@ PAGES = [
 st.set_page_config(page_title="Dịch vụ 2030", page_icon=":material/insights:", layout="wide")
 
 lang = state.language()
+# The pages are declared before the warehouse is (re)built: until a script calls st.navigation, Streamlit shows
+# its own file-name list of pages/, which a first visitor would otherwise see during the first build.
+pages = [st.Page(path, title=t(title, lang), icon=icon, default=path.endswith("overview.py"))
+         for path, title, icon in PAGES if (HERE / path).exists()]
+if editor.editor_enabled():  # editors only: viewers of a shared deployment can never write
+    pages.append(st.Page("pages/add_plan.py", title=t("nav.add_plan", lang), icon=":material/note_add:"))
+navigation = st.navigation(pages)
+
+# Imported only now: on a server's first run these imports (pandas, DuckDB, Plotly, the extractors) take a second.
+from dashboard_lib import add_plan as add_plan_ui  # noqa: E402
+from dashboard_lib import data  # noqa: E402
+
 with st.spinner(t("app.building", lang)):
     version, build = data.prepare()
 
@@ -39,9 +50,4 @@ if build is not None and not build.ok:
 lang = state.language_selector(lang)
 add_plan_ui.editor_sidebar(lang)  # shown only when an editor password is configured
 st.session_state["warehouse_version"] = version
-
-pages = [st.Page(path, title=t(title, lang), icon=icon, default=path.endswith("overview.py"))
-         for path, title, icon in PAGES if (HERE / path).exists()]
-if add_plan_ui.editor_enabled():  # editors only: viewers of a shared deployment can never write
-    pages.append(st.Page("pages/add_plan.py", title=t("nav.add_plan", lang), icon=":material/note_add:"))
-st.navigation(pages).run()
+navigation.run()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import html
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,21 +20,19 @@ from etl.curated import Issue
 from etl.extract import MAX_BYTES, DocumentError, Extraction, extract_document
 
 from . import data, formatting
+from .editor import (  # noqa: F401 — the gate, re-exported for the page and tests
+    _ATTEMPTS_KEY, MAX_SIGN_IN_ATTEMPTS, SECRET_ENV, SECRET_NAME, editor_configured, editor_enabled, editor_secret,
+    sign_in, sign_out)
 from .i18n import t
 from .widgets import escape_markdown as md
 
-SECRET_NAME = "editor_password"
-SECRET_ENV = "DV2030_EDITOR_PASSWORD"
 ACCEPTED_EXTENSIONS = (".txt", ".html", ".htm", ".docx", ".pdf")
 MAX_MB = MAX_BYTES // (1024 * 1024)
-MAX_SIGN_IN_ATTEMPTS = 5
 MAX_RENDERED_CHARS = 300_000
 COMPACT_FROM_CHARS = 8_000  # longer documents open on the lines with candidates only
 SHORT_DOCUMENT_CHARS = 2_500  # shorter ones are shown whole, without a scroll box
 ERROR_CODES = ("unsupported_type", "wrong_type", "not_pdf", "not_docx", "too_large", "empty", "binary", "encoding",
                "no_text", "damaged", "encrypted", "too_many_pages", "missing_library", "unreadable")
-_TOKEN_KEY = "add_editor_token"
-_ATTEMPTS_KEY = "add_sign_in_failures"
 
 # Okabe–Ito orange for accepted values, grey for rejected ones, sky blue for the citation around them;
 # without colour they differ by a solid underline, a strike-through and a dotted underline.
@@ -53,52 +49,7 @@ _STYLE_DOCUMENT = ("white-space:pre-wrap;font-family:'Source Serif Pro',Georgia,
                    "line-height:1.6;color:#222;padding:4px 8px")
 
 
-# ---------------------------------------------------------------- the editor gate
-
-def editor_secret() -> str | None:
-    """The configured editor password (Streamlit secret first, then the environment), or None."""
-    value = None
-    try:
-        if st.secrets.load_if_toml_exists():
-            value = st.secrets.get(SECRET_NAME)
-    except Exception:  # noqa: BLE001 - an unreadable secrets file means "not configured"
-        value = None
-    if not value:
-        value = os.environ.get(SECRET_ENV)
-    value = str(value) if value is not None else ""
-    return value if value.strip() else None
-
-
-def editor_configured() -> bool:
-    return editor_secret() is not None
-
-
-def _token(secret: str) -> str:
-    return hashlib.sha256(b"dv2030-editor\x00" + secret.encode("utf-8")).hexdigest()
-
-
-def editor_enabled() -> bool:
-    """True when an editor password is configured and this session has entered it (the page is offered)."""
-    secret = editor_secret()
-    token = st.session_state.get(_TOKEN_KEY)
-    return secret is not None and isinstance(token, str) and hmac.compare_digest(token, _token(secret))
-
-
-def sign_in(password: str) -> bool:
-    secret = editor_secret()
-    if secret is None or st.session_state.get(_ATTEMPTS_KEY, 0) >= MAX_SIGN_IN_ATTEMPTS:
-        return False
-    if hmac.compare_digest(password.encode("utf-8"), secret.encode("utf-8")):
-        st.session_state[_TOKEN_KEY] = _token(secret)
-        st.session_state[_ATTEMPTS_KEY] = 0
-        return True
-    st.session_state[_ATTEMPTS_KEY] = st.session_state.get(_ATTEMPTS_KEY, 0) + 1
-    return False
-
-
-def sign_out() -> None:
-    st.session_state.pop(_TOKEN_KEY, None)
-
+# ---------------------------------------------------------------- the editor gate (editor.py) and its forms
 
 def _submit_password(key: str) -> None:
     password = st.session_state.get(key) or ""

@@ -134,6 +134,17 @@ async def _warm(browser, base: str) -> None:
     await context.close()
 
 
+class _Summary:
+    """Prints the render times in pytest's terminal summary, where a passing test's output is not captured away."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        for line in self.text.splitlines():
+            terminalreporter.write_line(line)
+
+
 # ---------------------------------------------------------------- the datasets
 
 def _counts(warehouse: Path) -> tuple[str, str, str]:
@@ -173,7 +184,7 @@ def datasets(warehouse, tmp_path_factory) -> dict:
 REBUILD_ROUTE = [("", "app.title", True), ("plans", "nav.plans", False)]
 
 
-def test_twenty_sessions_browse_every_page_and_survive_rebuilds(datasets):
+def test_twenty_sessions_browse_every_page_and_survive_rebuilds(datasets, request):
     """Phase 1: 20 sessions open every page. Phase 2: the same sessions keep browsing (overview, plans, at random
     moments, until at least MIN_REBUILDS swaps happened and both datasets were seen) while the warehouse is rebuilt
     underneath."""
@@ -259,10 +270,13 @@ def test_twenty_sessions_browse_every_page_and_survive_rebuilds(datasets):
     phase2 = [v for _, second in sessions for v in second]
     seen = [v["counts"] for v in phase2 if "counts" in v]
     tally = {name: sum(c == counts for c in seen) for name, counts in expected.items()}
-    print("\n" + report(f"phase 1, {SESSIONS} concurrent sessions opening every page", phase1))
-    print(report(f"phase 2, the same sessions during {len(rebuilds)} rebuilds ({', '.join(rebuilds)})", phase2))
-    print(f"  overviews seen during rebuilds: {len(seen)}: real data {tally['real']}, synthetic data "
-          f"{tally['synthetic']}; total {seconds:.0f} s")
+    summary = "\n".join([
+        report(f"load: phase 1, {SESSIONS} concurrent sessions opening every page", phase1),
+        report(f"load: phase 2, the same sessions during {len(rebuilds)} rebuilds ({', '.join(rebuilds)})", phase2),
+        f"  overviews seen during rebuilds: {len(seen)}: real data {tally['real']}, synthetic data "
+        f"{tally['synthetic']}; total {seconds:.0f} s"])
+    print("\n" + summary)
+    request.config.pluginmanager.register(_Summary(summary), "dv2030-load-summary")  # shown even under -q
 
     assert len(sessions) == SESSIONS and all(len(first) == len(PAGES) for first, _ in sessions)
     failed = [(v["page"], v["errors"]) for v in phase1 if v["errors"]]

@@ -234,7 +234,11 @@ def _legend_names(fig: go.Figure) -> list[str]:
     if pies:  # one legend item per slice
         return list(dict.fromkeys(str(label) for trace in pies for label in (trace.labels or ())))
     names = [str(trace.name) for trace in fig.data if trace.showlegend is not False and trace.name]
-    if fig.layout.showlegend is not True and len([tr for tr in fig.data if tr.showlegend is not False]) < 2:
+    # Plotly's own default: a legend when two or more traces would show in it, or one asks for it explicitly
+    # (the map's single grey "no plan loaded" entry).
+    explicit = any(trace.showlegend is True for trace in fig.data)
+    if fig.layout.showlegend is not True and not explicit and \
+            len([tr for tr in fig.data if tr.showlegend is not False]) < 2:
         return []
     return names
 

@@ -97,6 +97,17 @@ def test_dressing_adds_title_subtitle_unit_footnote_and_font():
     assert layout.showlegend is True
 
 
+def test_a_single_legend_entry_asked_for_explicitly_is_kept():
+    """Like Plotly on screen: the map's one grey "no plan loaded" entry (showlegend=True) stays in the export;
+    a lone trace that did not ask for a legend gets none."""
+    def export_of(explicit: bool) -> go.Figure:
+        fig = go.Figure([go.Scatter(x=[1], y=[1], showlegend=False, name="values"),
+                         go.Scatter(x=[2], y=[2], name="Chưa có kế hoạch", showlegend=True if explicit else None)])
+        return export.figure_for_export(fig, title="Bản đồ", unit="%", source=PLANS_VI, build_date=BUILT, lang="vi")
+    assert export_of(True).layout.showlegend is True
+    assert export_of(False).layout.showlegend is False
+
+
 def test_dressing_in_english_uses_english_texts_and_separators():
     fig = dressed("en")
     assert TITLE_EN in fig.layout.title.text

@@ -20,8 +20,17 @@ TABLE = '[data-testid="stDataFrame"]'
 PAGES = [("", "nav.overview", "app.title", PLOT),
          ("sector_targets", "nav.sector_targets", "nav.sector_targets", PLOT),
          ("plans", "nav.plans", "nav.plans", TABLE)]
+# Per chart, the x of every value drawn (benchmarks left out): values are grouped into a trace per encoding, a range
+# is a segment [low, high] of its trace (segments separated by null), a point is [x].
 PLOTTED_VALUES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
-    gd => gd.data.filter(trace => trace.legendgroup !== 'benchmark').map(trace => trace.x))"""
+    gd => gd.data.filter(trace => trace.legendgroup !== 'benchmark').flatMap(trace => {
+        if (!trace.mode.includes('lines')) return trace.x.map(x => [x]);
+        const segments = [[]];
+        for (const x of trace.x) {
+            if (x === null) segments.push([]); else segments[segments.length - 1].push(x);
+        }
+        return segments.filter(segment => segment.length);
+    }))"""
 
 
 def curated_targets() -> pd.DataFrame:

@@ -318,11 +318,20 @@ def test_markup_in_data_is_text_on_the_sector_page(hostile_url, hostile_data, br
     page, errors = _open(browser, f"{hostile_url}/sector_targets?lang=vi", "hostile_sector_chart.png",
                          ".js-plotly-plot")
     try:
-        # Hover the point whose clause holds the markup (one trace per plotted value, in data order).
-        index = page.evaluate("""() => document.querySelector('.js-plotly-plot').data
-            .findIndex(trace => (trace.hovertemplate || '').includes('**bold**'))""")
+        # Hover the point whose clause holds the markup (values are grouped by encoding, each point with its own
+        # hover text; a trace draws a marker for each point that is not a None gap between ranges).
+        index, point = page.evaluate("""() => {
+            const data = document.querySelector('.js-plotly-plot').data;
+            for (let i = 0; i < data.length; i++) {
+                const hovers = data[i].hovertext || [];
+                const j = hovers.findIndex(text => (text || '').includes('**bold**'));
+                if (j >= 0) return [i, data[i].x.slice(0, j).filter(x => x !== null).length];
+            }
+            return [-1, -1];
+        }""")
         assert index >= 0, "the chart does not show the value with the marked-up citation"
-        page.locator(".js-plotly-plot .scatterlayer .trace").nth(index).locator(".points path").first.hover(force=True)
+        page.locator(".js-plotly-plot .scatterlayer .trace").nth(index).locator(".points path").nth(point).hover(
+            force=True)
         page.wait_for_selector(".js-plotly-plot .hoverlayer .hovertext", timeout=10_000)
         hover_literal = _literal(page, ".js-plotly-plot .hoverlayer")
         chart_problems = _inert(page)

@@ -72,15 +72,34 @@ def figure(at: AppTest) -> dict:
     return json.loads(charts_[0].proto.spec)
 
 
-def plotted_pairs(fig: dict) -> Counter:
-    """(low, high) of every value drawn (benchmark bands left out)."""
-    pairs = Counter()
+def plotted_values(fig: dict) -> list[tuple[float, float, str]]:
+    """(low, high, hover text) of every value drawn (benchmark bands left out). Values are grouped into one trace
+    per encoding: a range is a segment of its trace's x (segments separated by None), a point is one point."""
+    values = []
     for trace in fig["data"]:
         if trace.get("legendgroup") == "benchmark":
             continue
-        xs = [x for x in trace["x"] if x is not None]
-        pairs[(float(min(xs)), float(max(xs)))] += 1
-    return pairs
+        assert trace["hovertemplate"] == "%{hovertext}<extra></extra>"
+        points = list(zip(trace["x"], trace["hovertext"]))
+        if "lines" in trace["mode"]:
+            segment = []
+            for x, hover in points + [(None, "")]:
+                if x is not None:
+                    segment.append((x, hover))
+                    continue
+                if segment:
+                    assert len(segment) == 2 and segment[0][1] == segment[1][1], segment  # low and high, one hover
+                    values.append((float(segment[0][0]), float(segment[1][0]), segment[0][1]))
+                segment = []
+        else:
+            values += [(float(x), float(x), hover) for x, hover in points]
+    assert all(hover for _, _, hover in values), "a value without its hover text"
+    return values
+
+
+def plotted_pairs(fig: dict) -> Counter:
+    """(low, high) of every value drawn (benchmark bands left out)."""
+    return Counter((low, high) for low, high, _ in plotted_values(fig))
 
 
 def table(at: AppTest) -> pd.DataFrame:
@@ -267,6 +286,8 @@ def test_chart_encodes_ranges_bounds_and_approximations_without_colour():
     assert by_group["at_least"].marker.symbol == "triangle-right-open"
     assert by_group["about"].marker.symbol == "diamond"
     assert by_group["exact"].marker.symbol == "circle"
+    assert list(by_group["range_about"].x) == [7, 8] and list(by_group["at_least"].x) == [8.7]
+    assert list(by_group["about"].x) == [9] and list(by_group["exact"].x) == [8.9]
     assert fig.layout.separators == ".,"
     assert "1 Jan 2026" in fig.layout.annotations[-1].text or any("1 Jan 2026" in a.text for a in fig.layout.annotations)
 
@@ -341,10 +362,11 @@ def _benchmark_frame() -> pd.DataFrame:
     ])
 
 
-def test_range_chart_is_valid_plotly_with_one_trace_per_value_and_the_benchmark_drawn_once():
+def test_range_chart_is_valid_plotly_with_values_grouped_by_encoding_and_the_benchmark_drawn_once():
     """The figure is assembled from plain dictionaries (charts.figure_from_dicts): Plotly validating it changes
-    nothing. Each value keeps its own trace; the national benchmarks behind the rows are one trace of bands and one
-    of ticks, with each row's own hover text."""
+    nothing. Values are grouped into one trace per encoding (ranges: one per colour too), each value keeping its own
+    hover text and encoding, each encoding in the legend once, in a fixed order; the national benchmarks behind the
+    rows are one trace of bands and one of ticks, with each row's own hover text."""
     import plotly.graph_objects as go
     frame = _benchmark_frame()
     fig = charts.target_ranges(frame, "vi", built_on="01/01/2026")
@@ -352,10 +374,28 @@ def test_range_chart_is_valid_plotly_with_one_trace_per_value_and_the_benchmark_
     assert json.loads(go.Figure(fig.to_dict()).to_json()) == spec
     bench = [trace for trace in spec["data"] if trace.get("legendgroup") == "benchmark"]
     values = [trace for trace in spec["data"] if trace.get("legendgroup") != "benchmark"]
-    assert len(values) == len(frame)
+    data = charts.target_ranges_data(frame, "vi")
+    drawn = plotted_values(spec)
+    assert len(drawn) == len(frame)
+    for row in data.itertuples():  # every value once, with its own hover text, in its own encoding
+        hovers = [hover for low, high, hover in drawn if (low, high) == (row.value_low, row.value_high)
+                  and row.value_text in hover and row.citation in hover and row.document_number in hover]
+        assert len(hovers) == 1, row
+    styles = {trace["legendgroup"]: trace for trace in values}
+    assert styles["range"]["line"]["dash"] == "solid" and styles["about"]["marker"]["symbol"] == "diamond"
+    assert styles["at_least"]["marker"]["symbol"] == "triangle-right-open"
+    assert styles["exact"]["marker"]["symbol"] == "circle"
+    ranges = [trace for trace in values if trace["legendgroup"] == "range"]  # national grey, provincial blue
+    assert [trace["line"]["color"] for trace in ranges] == [charts.NATIONAL_COLOUR, charts.KIND_COLOURS["target"]]
+    assert ranges[0]["x"] == [7, 7.5] and ranges[1]["x"] == [7, 7.5]
+    assert [trace["text"] for trace in ranges] == [["", "  7–7,5%/năm"]] * 2  # the value at the high end
+    assert styles["about"]["marker"]["color"] == [charts.NATIONAL_COLOUR]
+    assert styles["at_least"]["marker"]["color"] == [charts.KIND_COLOURS["target"]]
+    legend = [trace["legendgroup"] for trace in spec["data"] if trace["showlegend"]]
+    assert legend == ["benchmark"] + [style for style in charts.STYLE_ORDER if style in styles]
+    assert len(set(legend)) == len(legend)
     assert [trace["mode"] for trace in bench] == ["lines", "markers"]  # bands (7–7,5) and ticks (8)
     assert [trace["showlegend"] for trace in bench] == [True, False]
-    data = charts.target_ranges_data(frame, "vi")
     provincial = data[data["benchmark_text"] != ""]
     band_rows = provincial[provincial["benchmark_low"] != provincial["benchmark_high"]]
     assert [x for x in bench[0]["x"] if x is not None] == [v for r in band_rows.itertuples()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import os
 import shutil
 import socket
@@ -162,3 +163,35 @@ def assert_clean(page, errors) -> None:
     assert not errors, errors
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "Traceback" not in body and "KeyError" not in body
+
+
+# ---------------------------------------------------------------- reading the range chart back
+
+def plotted_values(fig: dict) -> list[tuple[float, float, str]]:
+    """(low, high, hover text) of every value drawn (benchmark bands left out). Values are grouped into one trace
+    per encoding: a range is a segment of its trace's x (segments separated by None), a point is one point."""
+    values = []
+    for trace in fig["data"]:
+        if trace.get("legendgroup") == "benchmark":
+            continue
+        assert trace["hovertemplate"] == "%{hovertext}<extra></extra>"
+        points = list(zip(trace["x"], trace["hovertext"]))
+        if "lines" in trace["mode"]:
+            segment = []
+            for x, hover in points + [(None, "")]:
+                if x is not None:
+                    segment.append((x, hover))
+                    continue
+                if segment:
+                    assert len(segment) == 2 and segment[0][1] == segment[1][1], segment  # low and high, one hover
+                    values.append((float(segment[0][0]), float(segment[1][0]), segment[0][1]))
+                segment = []
+        else:
+            values += [(float(x), float(x), hover) for x, hover in points]
+    assert all(hover for _, _, hover in values), "a value without its hover text"
+    return values
+
+
+def plotted_pairs(fig: dict) -> Counter:
+    """(low, high) of every value drawn (benchmark bands left out)."""
+    return Counter((low, high) for low, high, _ in plotted_values(fig))

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import plotted_pairs, plotted_values
 from dashboard_lib import formatting, tables, widgets
 from dashboard_lib.i18n import t
 
@@ -37,35 +38,6 @@ def headline_rows(indicator: str) -> pd.DataFrame:
 
 def value_pairs(rows: pd.DataFrame) -> Counter:
     return Counter((float(r.value_low), float(r.value_high)) for r in rows.itertuples())
-
-
-def plotted_values(fig: dict) -> list[tuple[float, float, str]]:
-    """(low, high, hover text) of every value drawn (benchmark bands left out). Values are grouped into one trace
-    per encoding: a range is a segment of its trace's x (segments separated by None), a point is one point."""
-    values = []
-    for trace in fig["data"]:
-        if trace.get("legendgroup") == "benchmark":
-            continue
-        assert trace["hovertemplate"] == "%{hovertext}<extra></extra>"
-        points = list(zip(trace["x"], trace["hovertext"]))
-        if "lines" in trace["mode"]:
-            segment = []
-            for x, hover in points + [(None, "")]:
-                if x is not None:
-                    segment.append((x, hover))
-                    continue
-                if segment:
-                    assert len(segment) == 2 and segment[0][1] == segment[1][1], segment  # low and high, one hover
-                    values.append((float(segment[0][0]), float(segment[1][0]), segment[0][1]))
-                segment = []
-        else:
-            values += [(float(x), float(x), hover) for x, hover in points]
-    assert all(hover for _, _, hover in values), "a value without its hover text"
-    return values
-
-
-def plotted_pairs(fig: dict) -> Counter:
-    return Counter((low, high) for low, high, _ in plotted_values(fig))
 
 
 def open_home(lang: str = "vi", **params: str) -> AppTest:

@@ -13,6 +13,7 @@ import pytest
 from babel.numbers import format_decimal
 from streamlit.testing.v1 import AppTest
 
+from conftest import plotted_pairs, plotted_values
 from dashboard_lib import charts, formatting, tables
 from dashboard_lib.i18n import t
 
@@ -70,36 +71,6 @@ def figure(at: AppTest) -> dict:
     charts_ = at.get("plotly_chart")
     assert charts_, "no chart on the page"
     return json.loads(charts_[0].proto.spec)
-
-
-def plotted_values(fig: dict) -> list[tuple[float, float, str]]:
-    """(low, high, hover text) of every value drawn (benchmark bands left out). Values are grouped into one trace
-    per encoding: a range is a segment of its trace's x (segments separated by None), a point is one point."""
-    values = []
-    for trace in fig["data"]:
-        if trace.get("legendgroup") == "benchmark":
-            continue
-        assert trace["hovertemplate"] == "%{hovertext}<extra></extra>"
-        points = list(zip(trace["x"], trace["hovertext"]))
-        if "lines" in trace["mode"]:
-            segment = []
-            for x, hover in points + [(None, "")]:
-                if x is not None:
-                    segment.append((x, hover))
-                    continue
-                if segment:
-                    assert len(segment) == 2 and segment[0][1] == segment[1][1], segment  # low and high, one hover
-                    values.append((float(segment[0][0]), float(segment[1][0]), segment[0][1]))
-                segment = []
-        else:
-            values += [(float(x), float(x), hover) for x, hover in points]
-    assert all(hover for _, _, hover in values), "a value without its hover text"
-    return values
-
-
-def plotted_pairs(fig: dict) -> Counter:
-    """(low, high) of every value drawn (benchmark bands left out)."""
-    return Counter((low, high) for low, high, _ in plotted_values(fig))
 
 
 def table(at: AppTest) -> pd.DataFrame:

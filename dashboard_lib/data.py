@@ -15,15 +15,14 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
 from etl import config
 from etl.warehouse import BuildResult, ensure_warehouse
 
-from . import charts, formatting, tables, widgets  # pure builders; none of them imports this module
-from .i18n import LANGUAGES, label_column, t
+from . import formatting
+from .i18n import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -128,6 +127,11 @@ def build_info(version: WarehouseVersion) -> dict:
     return frame.iloc[0].to_dict()
 
 
+def build_date(version: WarehouseVersion) -> str:
+    """The build's date, ISO (yyyy-mm-dd)."""
+    return str(build_info(version).get("built_at", ""))[:10]
+
+
 def documents(version: WarehouseVersion) -> pd.DataFrame:
     return query(version, "SELECT * FROM v_documents ORDER BY scope, issue_date")
 
@@ -196,18 +200,15 @@ def filter_targets(frame: pd.DataFrame, *, sectors=None, provinces=None, indicat
     return frame[keep & where].reset_index(drop=True)
 
 
-# ---------------------------------------------------------------- derived results, cached per (version, language, selection)
+# ---------------------------------------------------------------- helpers of the pages' cached results
 #
-# st.cache_data unpickles its result on every hit, so these return what a page shows (a few hundred rows at
-# most), never whole v_targets frames; the rows behind them are read with `run` (filters in SQL) and not kept.
-# Figures are cached with st.cache_resource as charts.SharedFigure: every session gets the same object, so NEVER
-# modify one (st.plotly_chart and the export menu only read it; the export copies before dressing). Caching them
-# as data would cost a pickle round trip and a re-validation by Plotly on every hit.
+# The pages' derived results live in their own modules (overview.py, sector_targets.py, tasks.py, plans.py,
+# trajectory.py), cached per (version, language, selection).
 
-_TARGETS_ORDER = "ORDER BY province_code, sector, indicator, target_year, target_id"
+TARGETS_ORDER = "ORDER BY province_code, sector, indicator, target_year, target_id"
 
 
-def _lang(lang: str) -> str:
+def checked_lang(lang: str) -> str:
     if lang not in LANGUAGES:  # the language is put into column names below
         raise ValueError(f"unknown language {lang!r}")
     return lang
@@ -219,171 +220,5 @@ def arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame)
 
 
-def _built_on(version: WarehouseVersion, lang: str) -> str:
-    return formatting.date_text(str(build_info(version)["built_at"])[:10], lang)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_summary(version: WarehouseVersion) -> dict[str, int]:
-    """The overview's counts: provincial plans, their values, indicators, verified citations."""
-    frame = run(version, """
-        SELECT (SELECT count(*) FROM v_documents WHERE scope = 'provincial') AS n_plans,
-               (SELECT coalesce(sum(n_values), 0) FROM v_documents WHERE scope = 'provincial') AS n_values,
-               (SELECT count(DISTINCT indicator) FROM v_targets WHERE scope = 'provincial') AS n_indicators,
-               (SELECT count(*) FROM v_targets WHERE scope = 'provincial') AS n_provincial_values,
-               (SELECT count(*) FROM v_targets WHERE citation_verified) AS n_verified""")
-    return {name: int(value) for name, value in frame.iloc[0].items()}
-
-
-def _headline(version: WarehouseVersion) -> pd.DataFrame:
-    return run(version, """
-        SELECT * FROM v_targets WHERE indicator IN ('services_growth', 'services_share_grdp') AND kind = 'target'
-        ORDER BY province_code, indicator, target_year, period_start""")
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_cards(version: WarehouseVersion, lang: str) -> tuple[list[str], pd.DataFrame, dict[str, str]]:
-    """(one Markdown text per province card, the cards' CSV table, headline indicator → label)."""
-    headline = _headline(version)
-    labels = dict(zip(headline["indicator"], headline[label_column("indicator_label", _lang(lang))]))
-    rows = tables.headline_rows(headline, lang)
-    if rows.empty:
-        return [], rows, labels
-    docs = documents(version)
-    plans = docs.loc[docs["scope"] == "provincial", ["province_code", "document_number", "implements_number"]]
-    return (tables.headline_cards(rows, plans, labels, HEADLINE_INDICATORS, lang), tables.headline_csv(rows, lang),
-            labels)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_plot(version: WarehouseVersion, lang: str, indicator: str) -> pd.DataFrame:
-    """The data behind the overview chart of one headline indicator (charts.target_ranges_data)."""
-    headline = _headline(version)
-    return charts.target_ranges_data(headline[headline["indicator"] == indicator], lang)
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def overview_figure(version: WarehouseVersion, lang: str, indicator: str) -> go.Figure:
-    """The overview chart (shared: never modify it)."""
-    plot = overview_plot(version, lang, indicator)
-    if plot.empty:
-        return charts.share_figure(charts.empty_figure(t("charts.empty", lang), lang))
-    return charts.ranges_figure(plot, lang, built_on=_built_on(version, lang), shared=True,
-                                subtitle=t("overview.chart.subtitle", lang, unit=plot["unit"].iloc[0]))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_changes(version: WarehouseVersion, lang: str) -> tuple[dict[str, int], pd.DataFrame]:
-    """(number of added / changed / removed values, the table of changes) of the last build."""
-    changes = build_changes(version)
-    counts = {change: int(n) for change, n in changes["change"].value_counts().items()}
-    return counts, tables.changes_table(changes, lang)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_tables(version: WarehouseVersion, lang: str) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """(plans loaded, values by sector and province, national benchmarks) as the overview shows them (Arrow)."""
-    docs = documents(version)
-    plans = tables.plans_table(docs[docs["scope"] == "provincial"], lang)
-    name = label_column("province_name", _lang(lang))
-    provincial = run(version, f"SELECT sector, {name} FROM v_targets WHERE scope = 'provincial'")
-    counts = tables.counts_by_province_and_sector(provincial, sectors(version), lang)
-    national = run(version, f"SELECT * FROM v_targets WHERE scope = 'national' {_TARGETS_ORDER}")
-    return arrow(plans), arrow(counts), arrow(tables.benchmarks_table(national, lang))
-
-
-# ---------------------------------------------------------------- the sector targets page
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def sector_choices(version: WarehouseVersion, lang: str) -> dict:
-    """What the sector page's filters offer: province and sector names, options in display order, indicator
-    labels, which indicators have a national target, and which provinces state each indicator (aggregated in SQL:
-    a few hundred rows, whatever the number of values)."""
-    lang = _lang(lang)
-    provinces = run(version, f"""
-        SELECT DISTINCT province_code, {label_column("province_name", lang)} AS name FROM v_targets
-        WHERE province_code <> ? ORDER BY province_code""", (NATIONAL_CODE,))
-    used = set(run(version, "SELECT DISTINCT sector FROM v_targets WHERE province_code <> ?", (NATIONAL_CODE,))["sector"])
-    indicators_ = run(version, f"""
-        SELECT indicator, any_value({label_column("indicator_label", lang)}) AS label,
-               bool_or(province_code = ?) AS national,
-               coalesce(list(DISTINCT province_code ORDER BY province_code) FILTER (WHERE province_code <> ?), [])
-                   AS stating
-        FROM v_targets GROUP BY indicator ORDER BY indicator""", (NATIONAL_CODE, NATIONAL_CODE))
-    sectors_frame = sectors(version)
-    names = dict(zip(provinces["province_code"], provinces["name"]))
-    return {
-        "names": names,
-        "sector_labels": dict(zip(sectors_frame["sector_key"], sectors_frame[label_column("label", lang)])),
-        "sector_options": [s for s in sectors_frame["sector_key"] if s in used],
-        "province_options": sorted(names, key=lambda code: formatting.search_key(names[code], True)),
-        "indicator_labels": dict(zip(indicators_["indicator"], indicators_["label"])),
-        "national_indicators": frozenset(indicators_.loc[indicators_["national"], "indicator"]),
-        "stating": {indicator: tuple(codes) for indicator, codes in zip(indicators_["indicator"], indicators_["stating"])
-                    if len(codes)},
-    }
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def sector_pool(version: WarehouseVersion, lang: str, sectors_: tuple[str, ...], provinces: tuple[str, ...]) -> dict:
-    """What the chosen sectors and provinces hold: `options`, (indicator, number of provinces stating it) most
-    widely stated first, then by name; `catalogue`, tables.indicator_catalogue as Arrow (None when empty)."""
-    lang = _lang(lang)
-    columns = ", ".join(["indicator", "province_code", label_column("sector_label", lang),
-                         label_column("indicator_label", lang), label_column("unit_symbol", lang),
-                         label_column("province_name", lang)])
-    pool = run(version, f"""
-        SELECT {columns} FROM v_targets
-        WHERE province_code <> ? AND list_contains(?::VARCHAR[], sector) AND list_contains(?::VARCHAR[], province_code)
-        {_TARGETS_ORDER}""", (NATIONAL_CODE, sectors_, provinces))
-    spread = pool.groupby("indicator")["province_code"].nunique()
-    labels = sector_choices(version, lang)["indicator_labels"]
-    options = sorted(((indicator, int(n)) for indicator, n in spread.items()),
-                     key=lambda pair: (-pair[1], formatting.search_key(labels[pair[0]], True)))
-    return {"options": options, "catalogue": arrow(tables.indicator_catalogue(pool, lang)) if len(pool) else None}
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _indicator_rows(version: WarehouseVersion, indicator: str | None) -> pd.DataFrame:
-    """Every value of one indicator (a few hundred rows at most), for the sector page's selections to filter."""
-    return run(version, f"SELECT * FROM v_targets WHERE indicator = ? {_TARGETS_ORDER}", (indicator,))
-
-
-def _sector_rows(version: WarehouseVersion, indicator: str | None, provinces: tuple[str, ...],
-                 kinds: tuple[str, ...], national: bool, years: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The values of one indicator in the chosen provinces and kinds (and years), with the national ones when
-    `national` (`filter_targets` on the indicator's rows)."""
-    return filter_targets(_indicator_rows(version, indicator), provinces=provinces, indicator=indicator, kinds=kinds,
-                          years=years, national=national)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def sector_years(version: WarehouseVersion, indicator: str | None, provinces: tuple[str, ...],
-                 kinds: tuple[str, ...], national: bool) -> list[str]:
-    """Target years of the selection before the year filter, in order."""
-    rows = _sector_rows(version, indicator, provinces, kinds, national)
-    return [str(y) for y in sorted(rows["target_year"].dropna().astype(int).unique())]
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def sector_view(version: WarehouseVersion, lang: str, indicator: str | None, provinces: tuple[str, ...],
-                kinds: tuple[str, ...], years: tuple[str, ...], national: bool) -> dict:
-    """The sector page's selection: chart data (and its CSV), its table (Arrow) with the source line, and the
-    province codes it shows."""
-    selection = _sector_rows(version, indicator, provinces, kinds, national, years)
-    plot = charts.target_ranges_data(selection, lang, benchmarks=national)
-    empty = plot.empty
-    documents_drawn = [*plot["document_number"], *plot.loc[plot["benchmark_document"] != "", "benchmark_document"]]
-    return {"plot": plot, "csv": tables.ranges_csv(plot),
-            "table": None if empty else arrow(tables.ranges_table(plot, lang)),
-            "source": "" if empty else widgets.source_line(documents_drawn, _built_on(version, lang), lang),
-            "shown": tuple(dict.fromkeys(selection["province_code"])),
-            "has_provincial": bool((selection["province_code"] != NATIONAL_CODE).any())}
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def sector_figure(version: WarehouseVersion, lang: str, indicator: str | None, provinces: tuple[str, ...],
-                  kinds: tuple[str, ...], years: tuple[str, ...], national: bool) -> go.Figure:
-    """The sector page's chart (shared: never modify it)."""
-    plot = sector_view(version, lang, indicator, provinces, kinds, years, national)["plot"]
-    return charts.ranges_figure(plot, lang, built_on=_built_on(version, lang), shared=True)
+def built_on_text(version: WarehouseVersion, lang: str) -> str:
+    return formatting.date_text(build_date(version), lang)

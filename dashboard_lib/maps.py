@@ -132,7 +132,7 @@ def units_reference(version) -> pd.DataFrame:
 
 
 def built_on(version) -> str:
-    return str(data.build_info(version).get("built_at", ""))[:10]
+    return data.build_date(version)
 
 
 def archipelago_reference(version) -> pd.DataFrame:

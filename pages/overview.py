@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard_lib import data, export_ui, page, state, tables, widgets
+from dashboard_lib import overview as overview_lib
 from dashboard_lib.i18n import t
 
 lang, version = page.context()
@@ -15,7 +16,7 @@ st.title(t("app.title", lang))
 st.markdown(f"**{t('app.tagline', lang)}**")
 st.markdown(t("home.intro", lang))
 
-summary = data.overview_summary(version)
+summary = overview_lib.overview_summary(version)
 info = data.build_info(version)
 
 columns = st.columns(4)
@@ -28,7 +29,7 @@ else:  # no source texts configured for this build: say so rather than show 0
     columns[3].metric(t("home.metric.verified", lang), "–", help=t("home.metric.verified.unchecked", lang))
 
 # ---------------------------------------------------------------- headline cards (one Markdown element each)
-cards, cards_csv, label_of = data.overview_cards(version, lang)
+cards, cards_csv, label_of = overview_lib.overview_cards(version, lang)
 st.subheader(t("overview.cards", lang))
 st.caption(t("overview.cards.intro", lang))
 if not cards:
@@ -53,11 +54,11 @@ indicator = indicator or data.HEADLINE_INDICATORS[0]
 state.sync_url("indicator", indicator, data.HEADLINE_INDICATORS[0])
 widgets.notice_invalid_url(problems, lang)
 
-plot = data.overview_plot(version, lang, indicator)
+plot = overview_lib.overview_plot(version, lang, indicator)
 if plot.empty:
     st.info(t("charts.empty", lang))
 else:
-    figure = data.overview_figure(version, lang, indicator)  # shared by every session: never modified
+    figure = overview_lib.overview_figure(version, lang, indicator)  # shared by every session: never modified
     st.plotly_chart(figure, key="overview_chart", config={"displaylogo": False})
     widgets.csv_download(tables.ranges_csv(plot), f"dich-vu-2030-{indicator}", lang, key="overview_chart_csv")
     export_ui.chart_export(figure, key="overview_chart", lang=lang, source=plot["document_number"],
@@ -70,7 +71,7 @@ built_at = info["built_at"].replace("T", " ")[:16]
 if not bool(info.get("had_previous_build", False)):
     st.info(t("overview.changes.first", lang, built_at=built_at))
 else:
-    counts, table = data.overview_changes(version, lang)
+    counts, table = overview_lib.overview_changes(version, lang)
     if table.empty:
         st.success(t("overview.changes.none", lang, built_at=built_at))
     else:
@@ -80,7 +81,7 @@ else:
         widgets.csv_download(table, "dich-vu-2030-changes", lang, key="overview_changes_csv")
 
 # ---------------------------------------------------------------- plans, counts, national benchmarks
-plans, counts, benchmarks = data.overview_tables(version, lang)
+plans, counts, benchmarks = overview_lib.overview_tables(version, lang)
 st.subheader(t("home.plans", lang))
 st.dataframe(plans, hide_index=True, width="stretch")
 

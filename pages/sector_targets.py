@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import data, export_ui, page, state, widgets
+from dashboard_lib import export_ui, page, state, widgets
+from dashboard_lib import sector_targets as sector_targets_lib
 from dashboard_lib.i18n import t
 
 lang, version = page.context()
@@ -19,7 +20,7 @@ DEFAULT_INDICATOR = "services_growth"
 st.title(t("nav.sector_targets", lang))
 st.caption(t("sector.intro", lang))
 
-choices = data.sector_choices(version, lang)  # cached per (warehouse, language)
+choices = sector_targets_lib.sector_choices(version, lang)  # cached per (warehouse, language)
 names = choices["names"]
 sector_labels = choices["sector_labels"]
 sector_options = choices["sector_options"]
@@ -43,7 +44,7 @@ state.sync_url("sector", chosen_sectors, DEFAULT_SECTORS)
 state.sync_url("province", chosen_provinces, province_options)
 
 # Indicators of the chosen sectors that some chosen province states, most widely stated first.
-pool = data.sector_pool(version, lang, tuple(chosen_sectors), tuple(chosen_provinces))
+pool = sector_targets_lib.sector_pool(version, lang, tuple(chosen_sectors), tuple(chosen_provinces))
 spread = dict(pool["options"])
 indicator_options = list(spread)
 default_indicator = DEFAULT_INDICATOR if DEFAULT_INDICATOR in indicator_options else \
@@ -72,7 +73,7 @@ chosen_kinds = bottom[0].pills(t("sector.filter.kind", lang), KINDS, selection_m
 state.sync_url("kind", chosen_kinds, list(KINDS))
 
 selected = (indicator, tuple(chosen_provinces), tuple(chosen_kinds))  # the selection before the year filter
-year_options = data.sector_years(version, *selected, compare)
+year_options = sector_targets_lib.sector_years(version, *selected, compare)
 if fresh:
     state.seed("sector_years", state.url_values("year", year_options, year_options, problems))
 state.keep_valid("sector_years", year_options, year_options, multi=True)
@@ -82,7 +83,7 @@ view = state.url_value("view", VIEWS, "chart", problems if fresh else [])
 widgets.notice_invalid_url(problems, lang)
 
 # ---------------------------------------------------------------- what to draw, or why there is nothing
-view_data = data.sector_view(version, lang, *selected, tuple(chosen_years), compare)
+view_data = sector_targets_lib.sector_view(version, lang, *selected, tuple(chosen_years), compare)
 plot = view_data["plot"]
 message = None
 if not chosen_sectors:
@@ -119,7 +120,7 @@ else:
     stem = f"dich-vu-2030-{indicator}"
     with chart_tab:
         # Shared by every session that makes the same selection: never modified.
-        figure = data.sector_figure(version, lang, *selected, tuple(chosen_years), compare)
+        figure = sector_targets_lib.sector_figure(version, lang, *selected, tuple(chosen_years), compare)
         st.plotly_chart(figure, key="sector_chart", config={"displaylogo": False})
         widgets.csv_download(view_data["csv"], stem, lang, key="sector_chart_csv")
         export_ui.chart_export(figure, key="sector_chart", lang=lang, source=plot["document_number"],

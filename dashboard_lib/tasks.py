@@ -1,6 +1,6 @@
 """Nhiệm vụ & phân công / Tasks: queries, filters, the agency × sector matrix and the task tables.
 
-The builders (`filter_tasks`, `matrix_counts`, `matrix_figure`, `task_table`, `deadline_table`, …) are pure
+The builders (`filter_tasks`, `matrix_counts`, `matrix_figure`, `task_table`, `list_table`, `deadline_table`, …) are pure
 functions of data frames and a language, so tests and exports reuse them. The page reads what it shows through
 `options` and `view`, cached per (warehouse version, language, selection): a rerun costs the same with 348 tasks
 or 34,800, and a table shows at most LIST_LIMIT rows (its CSV download holds them all, written on click).
@@ -21,7 +21,7 @@ from babel.dates import format_date
 
 from etl.curated import AGENCY_TYPES, TIMING_KINDS
 
-from . import data, formatting, widgets
+from . import charts, data, formatting, widgets
 from .widgets import LIST_LIMIT
 from .i18n import label_column, t
 
@@ -32,7 +32,8 @@ MATRIX_KEY = "tasks_matrix"
 FONT = "Source Sans Pro, Arial, sans-serif"
 # Sequential, colour-blind-safe (light yellow → dark blue); counts are also printed in each cell.
 COLOURSCALE = [[0.0, "#f7fbd9"], [0.25, "#c7e9b4"], [0.5, "#41b6c4"], [0.75, "#225ea8"], [1.0, "#0c2c84"]]
-DEADLINE_BACKGROUND = "#fff1c7"  # highlighted rows; the 'Reporting' column says the same in words
+# Deadline tags in the list (Okabe–Ito vermilion and orange, light): reporting duty, annual deadline.
+TAG_COLOURS = ("#D55E0040", "#E69F0050")
 LABEL_CHARS = 56  # agency names on the matrix axis are shortened beyond this (full name on hover)
 LIST_ROW_HEIGHT = 35  # px per row of the task list
 
@@ -257,12 +258,14 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
     return f"{head} … {tail}"
 
 
-def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str) -> go.Figure:
+def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str, *, shared: bool = False) -> go.Figure:
     """Agency (rows) × sector (columns) matrix of task counts, drawn as square tiles.
 
     Each tile prints its count (colour is never the only cue) and is a Plotly point, so a click selects it
     (Streamlit reports clicks on scatter points, not on heatmap cells). The y values are agency keys and the
-    x values sector keys, labelled through tick texts, so a clicked point names its cell unambiguously."""
+    x values sector keys, labelled through tick texts, so a clicked point names its cell unambiguously.
+    Assembled from plain dictionaries (charts.figure_from_dicts: Plotly's validation of the per-tile colour and
+    width lists cost 50 ms a rerun at 100× the data); `shared`: a charts.SharedFigure for the cache."""
     agencies = list(dict.fromkeys(counts["agency_key"]))
     sectors = list(dict.fromkeys(counts.sort_values("sector_order")["sector"]))
     agency_label = dict(zip(counts["agency_key"], counts["agency_label"]))
@@ -281,9 +284,9 @@ def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str) -> g
         type="scatter", x=list(counts["sector"]), y=list(counts["agency_key"]), mode="markers+text", text=text,
         textposition="middle center", customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         textfont={"size": 13, "color": ["white" if v / top > 0.45 else "#1a1a1a" for v in values]},
-        marker={"symbol": "square", "size": 29, "color": values, "colorscale": COLOURSCALE, "cmin": 0.0,
+        marker={"symbol": "square", "size": 29, "color": values.tolist(), "colorscale": COLOURSCALE, "cmin": 0.0,
                 "cmax": top, "showscale": False,
-                "line": {"color": is_selected.astype(float), "cmin": 0.0, "cmax": 1.0,
+                "line": {"color": is_selected.astype(float).tolist(), "cmin": 0.0, "cmax": 1.0,
                          "colorscale": [[0.0, "rgba(0,0,0,0.15)"], [1.0, "#D55E00"]],
                          "width": [4 if s else 1 for s in is_selected]}},
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}, showlegend=False)
@@ -306,7 +309,7 @@ def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str) -> g
         annotations=[{"text": source, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "yshift": -40,
                       "showarrow": False, "xanchor": "right", "yanchor": "top",
                       "font": {"size": 11, "color": "#555"}}])
-    return go.Figure(data=[trace], layout=layout)  # validated once (a go.Scatter would be validated twice)
+    return charts.figure_from_dicts([trace], layout, shared=shared)
 
 
 def matrix_cell_from_selection(selection: dict | None) -> tuple[str, str] | None:
@@ -400,19 +403,23 @@ def task_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def highlight_deadlines(table: pd.DataFrame, flags):
-    """A Styler colouring reporting duties and annual deadlines (the Reporting/Timing columns say it in words).
+def deadline_tags(tasks: pd.DataFrame, lang: str) -> list[list[str]]:
+    """Each task's deadline tags, shown as coloured labels in the list (the highlight of reporting duties and annual
+    deadlines): a reporting duty, an annual deadline, both or none."""
+    reporting = tasks["is_reporting"].astype(object).where(tasks["is_reporting"].notna(), False).astype(bool)
+    annual = (tasks["timing_kind"] == "annual_date").to_numpy()
+    labels = (t("tasks.reporting.yes", lang), t("tasks.tag.annual", lang))
+    return [[label for label, on in zip(labels, flags) if on] for flags in zip(reporting.to_numpy(), annual)]
 
-    `flags`: one truth value per row of `table` (the tasks' `is_deadline`). Pandas refuses to style more than
-    `styler.render.max_elements` cells (Streamlit raises): a longer list is shown unstyled, its Reporting/Timing
-    columns still say which rows are deadlines. Styling costs about 0.15 ms a row on every rerun, which is one
-    reason the list stops at LIST_LIMIT rows."""
-    if table.size > pd.get_option("styler.render.max_elements"):
-        return table
-    marked = np.asarray(flags, dtype=bool)
-    css = np.where(marked, f"background-color: {DEADLINE_BACKGROUND}", "")
-    styles = pd.DataFrame(np.repeat(css[:, None], table.shape[1], axis=1), index=table.index, columns=table.columns)
-    return table.style.apply(lambda _frame: styles, axis=None)
+
+def list_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The list as the page shows it: `task_table` with its Reporting column replaced by the deadline tags
+    (`deadline_tags`), second after the province so that they stand out without scrolling. Coloured tags rather
+    than shaded rows: a pandas Styler over the list cost 0.15–0.2 ms a row on every rerun, more than the rest of
+    the page."""
+    table = task_table(tasks, lang).drop(columns=t("tasks.col.reporting", lang))
+    table.insert(1, t("tasks.col.tags", lang), deadline_tags(tasks, lang))
+    return table
 
 
 def deadline_tasks(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -481,8 +488,7 @@ class View:
     documents: list[str]  # plans of the tasks shown
     deadlines: pd.DataFrame  # `deadline_table`, first `limit` rows
     n_deadlines: int
-    table: pd.DataFrame  # `task_table`, first `limit` rows
-    flags: np.ndarray  # deadline flag of each row of `table`
+    table: pd.DataFrame  # `list_table`, first `limit` rows
     task_ids: list[str]  # task of each row of `table`
 
 
@@ -525,7 +531,16 @@ def view(version, lang: str, key: tuple, limit: int = LIST_LIMIT) -> View:
         n_annual=int((tasks["timing_kind"] == "annual_date").to_numpy()[rows].sum()),
         documents=list(pd.unique(documents[rows])),
         deadlines=deadline_table(deadlines.iloc[:limit], lang, ordered=True), n_deadlines=len(deadlines),
-        table=task_table(head, lang), flags=deadline[rows[:limit]], task_ids=list(head["task_id"]))
+        table=list_table(head, lang), task_ids=list(head["task_id"]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def matrix_chart(version, lang: str, key: tuple) -> go.Figure:
+    """The matrix of a selection (`Filters.key()` with the cell the page shows), sourced to its plans: a
+    charts.SharedFigure, the same object for every session making that selection, so NEVER modify it."""
+    shown = view(version, lang, key)
+    source = widgets.source_line(shown.selection_documents, data.build_date(version), lang)
+    return matrix_figure(shown.counts, Filters.from_key(key), lang, source, shared=True)
 
 
 def shown_tasks(version, lang: str, key: tuple) -> pd.DataFrame:
@@ -675,13 +690,15 @@ def clear_cell() -> None:
 
 
 def list_column_config(lang: str) -> dict:
-    """Column widths of the list view (Streamlit column config)."""
+    """Column widths of the list view and its deadline tags (Streamlit column config)."""
     return {
         t("tasks.col.task", lang): st.column_config.TextColumn(width="medium"),
         t("tasks.col.lead", lang): st.column_config.TextColumn(width="medium"),
         t("tasks.col.partners", lang): st.column_config.TextColumn(width="medium"),
         t("tasks.col.citation", lang): st.column_config.TextColumn(width="large"),
-        t("tasks.col.reporting", lang): st.column_config.TextColumn(width="small"),
+        t("tasks.col.tags", lang): st.column_config.MultiselectColumn(
+            width=205, options=[t("tasks.reporting.yes", lang), t("tasks.tag.annual", lang)], color=list(TAG_COLOURS),
+            help=t("tasks.col.tags.help", lang)),
     }
 
 

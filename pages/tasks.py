@@ -38,12 +38,11 @@ for column, label, value in zip(metrics, ("tasks.metric.tasks", "tasks.metric.pl
                                 (view.n_tasks, view.n_plans, view.n_reporting, view.n_annual)):
     column.metric(t(label, lang), formatting.number(value, lang, 0))
 
-source = widgets.source_line(view.selection_documents, built_on, lang)
 if view.counts.empty:
     st.info(t("tasks.matrix.empty", lang))
 else:
     chart_key = lib.matrix_key()
-    figure = lib.matrix_figure(view.counts, filters, lang, source)
+    figure = lib.matrix_chart(version, lang, key)  # shared by every session: never modified
     st.plotly_chart(figure, key=chart_key, on_select=functools.partial(lib.on_matrix_select, chart_key),
                     selection_mode="points", config={"displayModeBar": False})
     st.caption(t("tasks.matrix.subtitle", lang) + " " + t("tasks.matrix.caption", lang))
@@ -73,7 +72,7 @@ else:
 
 st.subheader(t("tasks.list.title", lang, n=formatting.number(view.n_tasks, lang, 0)))
 st.caption(t("tasks.list.caption", lang))
-picked = st.dataframe(lib.highlight_deadlines(view.table, view.flags), hide_index=True, width="stretch",
+picked = st.dataframe(view.table, hide_index=True, width="stretch",
                       row_height=lib.LIST_ROW_HEIGHT,
                       height=lib.table_height(len(view.table), lib.LIST_ROW_HEIGHT, 760),
                       key="tasks_list", column_config=lib.list_column_config(lang), on_select="rerun",

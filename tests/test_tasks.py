@@ -391,13 +391,21 @@ def test_page_widgets_update_the_list_and_the_url(app_env):
     at.checkbox(key="tasks_reporting").check().run()
     table = _task_list(at)
     assert len(table) == 1 and at.query_params["reporting"] == "1"
-    assert list(table[t("tasks.col.reporting", "vi")]) == [t("tasks.reporting.yes", "vi")]
+    assert [list(tags) for tags in table[t("tasks.col.tags", "vi")]] == [[t("tasks.reporting.yes", "vi")]]
 
 
 def test_page_reporting_deadlines_are_highlighted(app_env):
     at = _open({"reporting": "1"}, lang="en")
     table = _task_list(at, "en")
     assert set(table[t("tasks.col.task_id", "en")]) == _expected(lambda r: r["is_reporting"] == "true")
+    annual = _expected(lambda r: r["timing_kind"] == "annual_date")
+    for task_id, tags in zip(table[t("tasks.col.task_id", "en")], table[t("tasks.col.tags", "en")]):
+        assert list(tags) == ["Reporting"] + (["Annual deadline"] if task_id in annual else []), task_id
+    assert list(table.columns[:2]) == [t("col.province", "en"), t("tasks.col.tags", "en")]  # seen without scrolling
+    listed = next(f for f in at.dataframe if t("tasks.col.task_id", "en") in f.value.columns)
+    tag_column = json.loads(listed.proto.columns)[t("tasks.col.tags", "en")]
+    assert tag_column["type_config"]["type"] == "multiselect"  # shown as coloured labels
+    assert [o["color"] for o in tag_column["type_config"]["options"]] == list(lib.TAG_COLOURS)
     deadlines = next(f.value for f in at.dataframe if t("tasks.col.deadline", "en") in f.value.columns)
     assert "Every year, by 30 Nov" in set(deadlines[t("tasks.col.deadline", "en")])
     assert list(deadlines[t("tasks.col.deadline", "en")])[0] == "Every year, by 30 Nov"  # earliest in the year first
@@ -415,6 +423,18 @@ def test_page_matrix_cell_filters_the_list(app_env):
     next(b for b in at.button if b.label == t("tasks.cell.clear", "vi")).click().run()
     assert "cell" not in at.query_params
     assert len(_task_list(at)) == len(_expected(lambda r: True))
+
+
+def test_page_matrix_is_valid_plotly_as_drawn(app_env):
+    """The matrix is assembled from plain dictionaries without Plotly's validation (charts.figure_from_dicts) and
+    shared between sessions: Plotly validating what the page sends changes nothing, and a second session making
+    the same selection is sent the same figure."""
+    import plotly.graph_objects as go
+    spec = json.loads(_open({"cell": "dept_transport~logistics_transport"}).get("plotly_chart")[0].proto.spec)
+    assert json.loads(go.Figure(spec).to_json()) == spec
+    assert spec["data"][0]["type"] == "scatter" and len(spec["data"][0]["x"]) == len(spec["data"][0]["text"]) > 1
+    again = json.loads(_open({"cell": "dept_transport~logistics_transport"}).get("plotly_chart")[0].proto.spec)
+    assert again == spec
 
 
 def test_page_empty_selection_and_invalid_url_say_so(app_env):

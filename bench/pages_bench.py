@@ -536,7 +536,7 @@ def print_memory(rows: list[dict], sessions: int) -> None:
 
 # ---------------------------------------------------------------- profile one page
 
-def profile(scale: Scale, page: str, filter_change: bool) -> None:
+def profile(scale: Scale, page: str, filter_change: bool, show_all: bool = False) -> None:
     """pyinstrument of one warm run of the page, recorded inside AppTest's script thread."""
     from pyinstrument import Profiler
     from streamlit.navigation import page as navigation
@@ -569,7 +569,7 @@ def profile(scale: Scale, page: str, filter_change: bool) -> None:
     finally:
         navigation.StreamlitPage.run = original
     print(f"errors: {_errors(at)}")
-    print(recorded["profiler"].output_text(unicode=True, color=False))
+    print(recorded["profiler"].output_text(unicode=True, color=False, show_all=show_all))
 
 
 # ---------------------------------------------------------------- main
@@ -585,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep datasets and warehouses here (default: a temporary folder)")
     parser.add_argument("--profile", choices=[p[0] for p in PAGES], help="profile one page (first --scales)")
     parser.add_argument("--filter", action="store_true", help="with --profile: profile the filter change")
+    parser.add_argument("--all-frames", action="store_true", help="with --profile: show library frames too")
     args = parser.parse_args(argv)
 
     temporary = None
@@ -595,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         scales = prepare(args.workdir, args.scales)
         if args.profile:
-            profile(scales[args.scales[0]], args.profile, args.filter)
+            profile(scales[args.scales[0]], args.profile, args.filter, args.all_frames)
             return 0
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; repeat {args.repeat}", flush=True)
         results = {}

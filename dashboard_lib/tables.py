@@ -303,29 +303,28 @@ def indicator_catalogue(pool: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def headline_cards(rows: pd.DataFrame, plans: pd.DataFrame, indicator_labels: dict[str, str], indicators,
                    lang: str) -> list[str]:
-    """The overview card of each province with a headline value, as ONE Markdown text per card, in `rows` order.
+    """The overview card of each province with a headline value, as one HTML fragment per card, in `rows` order,
+    for `widgets.card_grid`.
 
-    A card used to be a dozen elements (heading, plan lines, one per value and per national line): hundreds of
-    elements at a few hundred plans, which cost more than the rest of the page. Small grey lines are
-    `:small[:gray[…]]`, like captions. `rows`: `headline_rows`; `plans`: provincial documents (province_code,
-    document_number, implements_number) in display order; `indicators`: the headline indicators in card order.
-    Every text is escaped, so names and numbers from the data can never become markup."""
-    from .widgets import escape_markdown as md
+    All the cards go to the page as ONE element: as Streamlit elements (a bordered container of Markdown in a grid of
+    columns) they were about 210 elements at 63 provinces, 20 ms of every rerun and most of what the browser drew
+    before the chart. `rows`: `headline_rows`; `plans`: provincial documents (province_code, document_number,
+    implements_number) in display order; `indicators`: the headline indicators in card order.
+    Every text from the data is HTML-escaped, so names and numbers can never become markup."""
+    from html import escape
     plan_lines: dict[str, list[str]] = {}
     for code, number, implements in zip(plans["province_code"], plans["document_number"], plans["implements_number"]):
         implements = implements if isinstance(implements, str) and implements else "–"
         plan_lines.setdefault(code, []).append(
-            f":small[:gray[{md(t('overview.card.plan', lang, document=number, implements=implements))}]]")
+            f'<p class="dv-note">{escape(t("overview.card.plan", lang, document=number, implements=implements))}</p>')
     cards = []
     for code, mine in rows.groupby("province_code", sort=False):
-        parts = [f"##### {md(mine['province'].iloc[0])}"]
-        if plan_lines.get(code):
-            parts.append("  \n".join(plan_lines[code]))
+        parts = [f'<h3 class="dv-name">{escape(mine["province"].iloc[0])}</h3>', *plan_lines.get(code, [])]
         for indicator in indicators:
-            parts.append(f"**{md(indicator_labels.get(indicator, indicator))}**")  # name from the data
+            parts.append(f'<p class="dv-indicator">{escape(indicator_labels.get(indicator, indicator))}</p>')
             values = mine[mine["indicator"] == indicator]
             if values.empty:
-                parts.append(f":small[:gray[{md(t('overview.card.none', lang))}]]")
+                parts.append(f'<p class="dv-note">{escape(t("overview.card.none", lang))}</p>')
             for value in values.itertuples():
                 if value.national_text:
                     national = t("overview.card.national", lang, value=value.national_text,
@@ -333,7 +332,7 @@ def headline_cards(rows: pd.DataFrame, plans: pd.DataFrame, indicator_labels: di
                                  relation=t(f"tables.relation.{value.relation}", lang))
                 else:
                     national = t("overview.card.no_national", lang)
-                parts.append(f":blue-background[**{md(value.value_text)}**] · {md(value.period)}  \n"
-                             f":small[:gray[{md(national)}]]")
-        cards.append("\n\n".join(parts))
+                parts.append(f'<p class="dv-value"><strong>{escape(value.value_text)}</strong> · '
+                             f'{escape(value.period)}</p><p class="dv-note">{escape(national)}</p>')
+        cards.append(f'<section class="dv-card">{"".join(parts)}</section>')
     return cards

@@ -103,3 +103,20 @@ def escape_table(frame: pd.DataFrame) -> pd.DataFrame:
 def plain_table(frame: pd.DataFrame) -> None:
     """st.table renders Markdown in cells and headers: show data-derived text (plan, province names) literally."""
     st.table(escape_table(frame))
+
+
+# Cards in a responsive grid, styled like Streamlit's bordered containers and captions (light theme).
+_CARD_GRID_STYLE = """<style>
+.dv-cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(15.5rem,1fr));gap:1rem;margin:.25rem 0 .5rem}
+.dv-card{border:1px solid rgba(49,51,63,.2);border-radius:.5rem;padding:.9rem 1rem .6rem}
+.dv-card p{margin:0 0 .35rem;line-height:1.45}
+.dv-card h3.dv-name{font-size:1.1rem;font-weight:600;margin:0 0 .3rem;padding:0;scroll-margin:0}
+.dv-card .dv-note{color:rgba(49,51,63,.6);font-size:.875rem}
+.dv-card .dv-indicator{font-weight:600;margin-top:.6rem}
+.dv-card .dv-value strong{background:rgba(28,131,225,.1);color:#0054a3;border-radius:.25rem;padding:.05rem .3rem}
+</style>"""
+
+
+def card_grid(cards: list[str]) -> None:
+    """HTML cards (already escaped: see tables.headline_cards) as one element, in as many columns as fit."""
+    st.html(f'{_CARD_GRID_STYLE}<div class="dv-cards">{"".join(cards)}</div>')

@@ -3,6 +3,8 @@ national benchmark, a chart comparing provinces with the national targets, what 
 last data build, the plans loaded, counts and the national benchmarks."""
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from dashboard_lib import data, export_ui, page, state, tables, widgets
@@ -28,17 +30,14 @@ if info["citations_checked"]:
 else:  # no source texts configured for this build: say so rather than show 0
     columns[3].metric(t("home.metric.verified", lang), "–", help=t("home.metric.verified.unchecked", lang))
 
-# ---------------------------------------------------------------- headline cards (one Markdown element each)
+# ---------------------------------------------------------------- headline cards (one element for all)
 cards, cards_csv, label_of = overview_lib.overview_cards(version, lang)
 st.subheader(t("overview.cards", lang))
 st.caption(t("overview.cards.intro", lang))
 if not cards:
     st.info(t("overview.cards.empty", lang))
 else:
-    per_row = 3
-    for start in range(0, len(cards), per_row):
-        for cell, card in zip(st.columns(per_row), cards[start:start + per_row]):
-            cell.container(border=True).markdown(card)
+    widgets.card_grid(cards)
     widgets.csv_download(cards_csv, "dich-vu-2030-headline-targets", lang, key="overview_cards_csv")
 
 # ---------------------------------------------------------------- chart: provinces against the national line
@@ -60,7 +59,8 @@ if plot.empty:
 else:
     figure = overview_lib.overview_figure(version, lang, indicator)  # shared by every session: never modified
     st.plotly_chart(figure, key="overview_chart", config={"displaylogo": False})
-    widgets.csv_download(tables.ranges_csv(plot), f"dich-vu-2030-{indicator}", lang, key="overview_chart_csv")
+    widgets.csv_download(functools.partial(tables.ranges_csv, plot), f"dich-vu-2030-{indicator}", lang,
+                         key="overview_chart_csv")
     export_ui.chart_export(figure, key="overview_chart", lang=lang, source=plot["document_number"],
                            data_frame=plot, unit=plot["unit"].iloc[0])
     st.caption(t("overview.chart.note", lang))

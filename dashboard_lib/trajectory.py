@@ -23,11 +23,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import pandas as pd
+import pyarrow as pa
 import plotly.graph_objects as go
 import streamlit as st
 from babel.numbers import format_decimal
 
-from . import data, formatting, widgets
+from . import charts, data, formatting, widgets
 from .i18n import t
 
 HORIZON = 2030
@@ -1318,8 +1319,8 @@ class View:
     any_plan: bool              # the selection (national plans included) has some plan
     provincial_path: bool       # some selected provincial plan has a path, not only points
     csv: pd.DataFrame           # csv_frame of every plan of the selection, in the language
-    summary: pd.DataFrame       # summary_table of the plans shown, indexed by plan, escaped for st.table
-    implied: pd.DataFrame       # implied_table of the plans shown, indexed by year, escaped for st.table
+    summary: pa.Table           # summary_table of the plans shown, indexed by plan, escaped for st.table
+    implied: pa.Table           # implied_table of the plans shown, indexed by year, escaped for st.table
 
     @property
     def capped(self) -> bool:
@@ -1339,7 +1340,8 @@ def view(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, .
     if not implied.empty:
         implied = widgets.escape_table(implied.set_index(t("col.year", lang)))
     return View(meta, shown, sum(not p.national for p in shown), len(provincial), bool(paths),
-                any(p.segments for p in provincial), csv_frame(implied_numbers(paths), meta, lang), summary, implied)
+                any(p.segments for p in provincial), csv_frame(implied_numbers(paths), meta, lang),
+                data.arrow(summary), data.arrow(implied))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -1352,7 +1354,7 @@ def _cached_checks(version: data.WarehouseVersion) -> tuple[list[Check], dict[st
 @dataclass
 class ChecksView:
     """The checks of one selection as the page shows them, plan by plan, and all of them for the CSV."""
-    groups: list[tuple[str, pd.DataFrame]]   # (plan, its checks by check) of the plans shown, escaped for Markdown
+    groups: list[tuple[str, pa.Table]]       # (plan, its checks by check) of the plans shown, escaped for Markdown
     shown: int                               # provincial plans shown
     total: int                               # provincial plans of the selection with some check
     csv: pd.DataFrame                        # checks_table of every plan of the selection
@@ -1373,7 +1375,8 @@ def checks_view(version: data.WarehouseVersion, provinces: tuple[str, ...], lang
     kept = set(provincial[:MAX_PLANS])
     shown = table[[c.scope == "national" or c.document_id in kept for c in checks]]
     plan_column, check_column = t("trajectory.col.plan", lang), t("trajectory.col.check", lang)
-    groups = [(widgets.escape_markdown(plan), widgets.escape_table(rows.drop(columns=plan_column).set_index(check_column)))
+    groups = [(widgets.escape_markdown(plan),
+               data.arrow(widgets.escape_table(rows.drop(columns=plan_column).set_index(check_column))))
               for plan, rows in shown.groupby(plan_column, sort=False)]
     return ChecksView(groups, len(kept), len(provincial), table)
 
@@ -1383,6 +1386,6 @@ def chart(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, 
           source: str) -> go.Figure:
     """The figure of `view(...)`, built once: building it (Plotly validates every trace) was a third of a rerun.
 
-    A shared resource, not a copy: callers only read it (st.plotly_chart serialises it, export_ui copies it)."""
+    A charts.SharedFigure, not a copy: callers only read it (st.plotly_chart serialises it, export_ui copies it)."""
     shown = view(version, indicator, provinces, projection, lang)
-    return figure(shown.paths, shown.meta, lang, source)
+    return charts.share_figure(figure(shown.paths, shown.meta, lang, source))

@@ -110,8 +110,10 @@ export_ui.chart_export(figure, key="trajectory_chart", lang=lang, source=[p.docu
                        data_frame=shown.csv)
 
 st.subheader(t("trajectory.table.title", lang))
-st.table(shown.summary)  # tables of the cached view are already escaped like widgets.plain_table's
-st.table(shown.implied)
+# Cached Arrow tables, already escaped like widgets.plain_table's; their index (plan, year, check) is shown, and
+# saying so spares st.table converting each back to pandas to find out (30 ms a rerun).
+st.table(shown.summary, hide_index=False)
+st.table(shown.implied, hide_index=False)
 st.caption(t("trajectory.table.note", lang))
 
 with st.expander(t("trajectory.method.title", lang), expanded=True):
@@ -127,6 +129,6 @@ if checks.capped:
     widgets.csv_download(checks.csv, "lo-trinh-2030_kiem-tra", lang, key="trajectory.checks_download")
 for plan, rows in checks.groups:  # escaped in the cache (widgets.escape_markdown)
     st.markdown(f"**{plan}**")
-    st.table(rows)
+    st.table(rows, hide_index=False)
 if not checks.groups:
     st.info(t("trajectory.checks.none", lang))

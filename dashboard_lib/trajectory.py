@@ -234,13 +234,18 @@ class _Target(NamedTuple):
 def _plan_rows(frame: pd.DataFrame, indicator: str) -> list[_Target]:
     """The indicator's values sorted by plan, year and id, as tuples (one vectorised pass)."""
     rows = frame[frame["indicator"] == indicator].sort_values(["document_id", "target_year", "target_id"])
-    return [_Target(*values) for values in zip(
-        rows["document_id"].tolist(), rows["target_id"].tolist(), rows["scope"].tolist(),
-        rows["province_code"].tolist(), rows["province_name_vi"].tolist(), rows["province_name_en"].tolist(),
-        rows["document_number"].tolist(), rows["horizon_end"].tolist(), rows["measure"].tolist(),
-        rows["value_low"].tolist(),
-        rows["value_high"].tolist(), rows["comparator"].tolist(), _none_if_na(rows["period_start"].tolist()),
-        _none_if_na(rows["period_end"].tolist()), _none_if_na(rows["target_year"].tolist()))]
+    return _records(rows, _Target)
+
+
+_YEAR_FIELDS = ("period_start", "period_end", "target_year")
+
+
+def _records(rows: pd.DataFrame, record: type) -> list:
+    """`rows` as `record` NamedTuples, from the frame's columns named like the record's fields, in one vectorised
+    pass (years as int or None)."""
+    columns = [_none_if_na(rows[name].tolist()) if name in _YEAR_FIELDS else rows[name].tolist()
+               for name in record._fields]
+    return [record(*values) for values in zip(*columns)]
 
 
 def _none_if_na(values: list) -> list:
@@ -946,15 +951,10 @@ def plan_checks(frame: pd.DataFrame) -> list[Check]:
         faster |= text.str.contains(phrase, regex=False)
     plans: dict[str, list[_Row]] = {}
     claims: dict[str, list[str]] = {}
-    columns = zip(rows["document_id"].tolist(), rows["target_id"].tolist(), rows["indicator"].tolist(),
-                  rows["measure"].tolist(), rows["value_low"].tolist(), rows["value_high"].tolist(),
-                  rows["comparator"].tolist(), _none_if_na(rows["period_start"].tolist()),
-                  _none_if_na(rows["period_end"].tolist()), _none_if_na(rows["target_year"].tolist()),
-                  rows["unit_symbol_vi"].tolist(), rows["unit_symbol_en"].tolist(), faster.tolist())
-    for document_id, *values, is_faster in columns:
-        plans.setdefault(document_id, []).append(_Row(*values))
+    for document_id, row, is_faster in zip(rows["document_id"].tolist(), _records(rows, _Row), faster.tolist()):
+        plans.setdefault(document_id, []).append(row)
         if is_faster:
-            claims.setdefault(document_id, []).append(values[0])
+            claims.setdefault(document_id, []).append(row.target_id)
     checks: list[Check] = []
     for document_id, plan_rows in plans.items():
         plan, header = _Plan(plan_rows, claims.get(document_id, [])), headers[document_id]

@@ -2,10 +2,6 @@
 
 The ETL swaps in a new warehouse file atomically; the version key (inode and mtime) changes with
 it, so the next rerun opens the new file and cached query results of the old one are not reused.
-
-The end of the module holds what the overview and sector pages derive from the warehouse (their cards, tables,
-chart data and figures), cached per (version, language, selection), so that a rerun reads small results and
-never recomputes them from whole frames.
 """
 from __future__ import annotations
 

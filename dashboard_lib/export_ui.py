@@ -6,9 +6,9 @@ A page adds one call under each chart:
                               source=frame["document_number"], data_frame=frame, sources_frame=None,
                               filters={t("sector.filter.province", lang): names}, lang=lang)
 
-Nothing is rendered until the user asks: the files are produced by deferred downloads (the callable
-runs when the button is clicked), and the figure is copied into the basket only when "Add to slide
-deck" is clicked.
+Nothing is built until the user asks: the menu's buttons exist only while it is open, the files are produced
+by deferred downloads (the callable runs when the button is clicked), and the figure is copied into the basket
+only when "Add to slide deck" is clicked.
 """
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
-from . import data, export
+from . import data, export, widgets
 from .i18n import t
 
 DECK_PAGE = "pages/slide_deck.py"
+Table = pd.DataFrame | pa.Table  # the data behind a chart: shared results hold Arrow tables
 THUMB_WIDTH = 480
 
 
@@ -66,12 +68,13 @@ def _add_to_deck(fig: go.Figure, title: str, subtitle: str | None, unit: str, pl
         st.toast(t("export.deck.added", lang, n=len(deck)), icon=":material/slideshow:")
 
 
-def export_controls(fig: go.Figure, *, key: str, title: str, subtitle: str | None = None, unit: str = "",
-                    source: Sequence[str] | pd.Series | str | None = None, data_frame: pd.DataFrame | None = None,
-                    sources_frame: pd.DataFrame | None = None, filters: Mapping[str, object] | None = None,
+def export_controls(fig: go.Figure, *, key: str, title: str | None, subtitle: str | None = None, unit: str = "",
+                    source: Sequence[str] | pd.Series | str | None = None, data_frame: Table | None = None,
+                    sources_frame: Table | None = None, filters: Mapping[str, object] | None = None,
                     lang: str) -> None:
     """One call under a chart: a menu with PNG (slide / print), SVG, PDF, XLSX and 'Add to slide deck'.
 
+    `title`: None for the figure's own (read only when the menu is open);
     `source`: the document numbers of the plans behind the chart (e.g. frame["document_number"]);
     `subtitle`: the selection in words (None keeps the chart's own subtitle); `unit`: the unit symbol;
     `filters`: {label: value(s)} for the workbook's read-me sheet; `data_frame`: the data behind the
@@ -79,6 +82,22 @@ def export_controls(fig: go.Figure, *, key: str, title: str, subtitle: str | Non
     citation for every data row (taken from `data_frame`'s columns when None). `fig` is kept, not copied:
     pass a figure the page no longer changes after this call.
     """
+    # The menu's content is built only while it is open: six buttons under every chart, with their plan labels and
+    # file names, cost more on each rerun than the rest of a small page. Opening it reruns the page once; its state
+    # is st.session_state[f"{key}-export-menu"].
+    menu = st.popover(t("export.menu", lang), icon=":material/ios_share:", key=f"{key}-export-menu",
+                      on_change="rerun")
+    if menu.open:
+        with menu:
+            _menu_content(fig, key=key, title=title, subtitle=subtitle, unit=unit, source=source,
+                          data_frame=data_frame, sources_frame=sources_frame, filters=filters, lang=lang)
+
+
+def _menu_content(fig: go.Figure, *, key: str, title: str | None, subtitle: str | None, unit: str,
+                  source: Sequence[str] | pd.Series | str | None, data_frame: Table | None,
+                  sources_frame: Table | None, filters: Mapping[str, object] | None, lang: str) -> None:
+    if title is None:
+        title = export.plain_text(fig.layout.title.text)
     build_date = _build_date()
     plans = plans_for(source, lang)
     stem = export.slug(title)
@@ -92,38 +111,37 @@ def export_controls(fig: go.Figure, *, key: str, title: str, subtitle: str | Non
         return lambda: export.export_dressed(figure, fmt, size=size, **dressing)
 
     available = export.chromium_path() is not None
-    with st.popover(t("export.menu", lang), icon=":material/ios_share:"):
-        if not available:
-            st.caption(t("export.unavailable", lang))
-        choices = [("png", "presentation", "export.png_presentation"), ("png", "print", "export.png_print"),
-                   ("svg", "presentation", "export.svg"), ("pdf", "print", "export.pdf")]
-        for fmt, size, label in choices:
-            suffix = "" if size == "presentation" or fmt != "png" else "-a4-300dpi"
-            st.download_button(t(label, lang), data=rendered(fmt, size), file_name=f"{stem}{suffix}.{fmt}",
-                               mime=export.MIME[fmt], key=f"{key}-export-{fmt}-{size}", on_click="ignore",
-                               disabled=not available, icon=":material/image:", width="stretch")
-        if data_frame is not None:
-            frame = data_frame.copy(deep=False)  # copy-on-write: later changes to the page's frame do not reach it
-            sources = sources_frame.copy(deep=False) if sources_frame is not None else None
-            filters_copy = dict(filters or {})
-            st.download_button(
-                t("export.xlsx", lang),
-                data=lambda: export.build_workbook(frame, sources, filters_copy, build_date, lang, title=title),
-                file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"], key=f"{key}-export-xlsx", on_click="ignore",
-                icon=":material/table_view:", width="stretch")
-        st.divider()
-        st.button(t("export.add_to_deck", lang), key=f"{key}-export-deck", icon=":material/add_to_photos:",
-                  on_click=_add_to_deck, args=(figure, title, subtitle, unit, plans, lang, key), width="stretch")
-        count = len(st.session_state.get(export.DECK_KEY, []))
-        st.caption(t("export.deck.count", lang, n=count))
+    if not available:
+        st.caption(t("export.unavailable", lang))
+    choices = [("png", "presentation", "export.png_presentation"), ("png", "print", "export.png_print"),
+               ("svg", "presentation", "export.svg"), ("pdf", "print", "export.pdf")]
+    for fmt, size, label in choices:
+        suffix = "" if size == "presentation" or fmt != "png" else "-a4-300dpi"
+        st.download_button(t(label, lang), data=rendered(fmt, size), file_name=f"{stem}{suffix}.{fmt}",
+                           mime=export.MIME[fmt], key=f"{key}-export-{fmt}-{size}", on_click="ignore",
+                           disabled=not available, icon=":material/image:", width="stretch")
+    if data_frame is not None:
+        frame, sources = widgets.snapshot(data_frame), widgets.snapshot(sources_frame)
+        filters_copy = dict(filters or {})
+        st.download_button(
+            t("export.xlsx", lang),
+            data=lambda: export.build_workbook(widgets.as_frame(frame), widgets.as_frame(sources), filters_copy,
+                                               build_date, lang, title=title),
+            file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"], key=f"{key}-export-xlsx", on_click="ignore",
+            icon=":material/table_view:", width="stretch")
+    st.divider()
+    st.button(t("export.add_to_deck", lang), key=f"{key}-export-deck", icon=":material/add_to_photos:",
+              on_click=_add_to_deck, args=(figure, title, subtitle, unit, plans, lang, key), width="stretch")
+    count = len(st.session_state.get(export.DECK_KEY, []))
+    st.caption(t("export.deck.count", lang, n=count))
 
 
 def chart_export(fig: go.Figure, *, key: str, lang: str, source: Sequence[str] | pd.Series | str | None = None,
-                 data_frame: pd.DataFrame | None = None, filters: Mapping[str, object] | None = None,
+                 data_frame: Table | None = None, filters: Mapping[str, object] | None = None,
                  unit: str = "") -> None:
     """export_controls for a chart that carries its own title and subtitle (the pages' charts do)."""
-    export_controls(fig, key=key, title=export.plain_text(fig.layout.title.text), subtitle=None, unit=unit,
-                    source=source, data_frame=data_frame, filters=filters, lang=lang)
+    export_controls(fig, key=key, title=None, subtitle=None, unit=unit, source=source, data_frame=data_frame,
+                    filters=filters, lang=lang)
 
 
 # ---------------------------------------------------------------- the basket, for pages/slide_deck.py

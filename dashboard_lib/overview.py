@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
-from . import charts, data, tables
+from . import charts, data, tables, widgets
 from .i18n import label_column, t
 
 
@@ -38,18 +38,19 @@ def _headline(version: data.WarehouseVersion) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def overview_cards(version: data.WarehouseVersion, lang: str) -> tuple[tuple[str, ...], pa.Table,
+def overview_cards(version: data.WarehouseVersion, lang: str) -> tuple[widgets.HtmlBlock | None, pa.Table,
                                                                         MappingProxyType[str, str]]:
-    """(one HTML card per province, the cards' CSV table, headline indicator → label); shared, read-only."""
+    """(the grid of one HTML card per province or None, the cards' CSV table, headline indicator → label); shared,
+    read-only."""
     headline = _headline(version)
     labels = MappingProxyType(dict(zip(headline["indicator"],
                                        headline[label_column("indicator_label", data.checked_lang(lang))])))
     rows = tables.headline_rows(headline, lang)
     if rows.empty:
-        return (), data.arrow(rows), labels
+        return None, data.arrow(rows), labels
     docs = data.documents(version)
     plans = docs.loc[docs["scope"] == "provincial", ["province_code", "document_number", "implements_number"]]
-    return (tuple(tables.headline_cards(rows, plans, labels, data.HEADLINE_INDICATORS, lang)),
+    return (widgets.card_grid_markup(tables.headline_cards(rows, plans, labels, data.HEADLINE_INDICATORS, lang)),
             data.arrow(tables.headline_csv(rows, lang)), labels)
 
 

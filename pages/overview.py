@@ -34,7 +34,7 @@ else:  # no source texts configured for this build: say so rather than show 0
 cards, cards_csv, label_of = overview_lib.overview_cards(version, lang)
 st.subheader(t("overview.cards", lang))
 st.caption(t("overview.cards.intro", lang))
-if not cards:
+if cards is None:
     st.info(t("overview.cards.empty", lang))
 else:
     widgets.card_grid(cards)

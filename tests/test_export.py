@@ -421,6 +421,12 @@ def test_export_menu_adds_the_chart_to_the_deck_once(app_env):
 
     at = AppTest.from_function(script, default_timeout=60).run()
     assert not at.exception
+    assert not at.button and not at.get("download_button"), "the menu's content is built only once it is open"
+    at.session_state["t-export-menu"] = True  # what opening the menu does
+    at.run()
+    downloads = [b.proto.id for b in at.get("download_button")]
+    expected = ["t-export-png-presentation", "t-export-png-print", "t-export-svg-presentation", "t-export-pdf-print"]
+    assert [next((e for e in expected if d.endswith(e)), d) for d in downloads] == expected  # no XLSX: no data
     at.button(key="t-export-deck").click().run()
     at.button(key="t-export-deck").click().run()  # a second click does not add it twice
     deck = at.session_state["deck"]

@@ -5,7 +5,9 @@ it, so the next rerun opens the new file and cached query results of the old one
 """
 from __future__ import annotations
 
+import functools
 import os
+import pickle
 import time
 from dataclasses import dataclass
 
@@ -95,6 +97,32 @@ def _connection(version: WarehouseVersion) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("ATTACH ? AS warehouse (READ_ONLY)", [version.path])
     return con
+
+
+# ---------------------------------------------------------------- results shared by every session
+
+# Set to a list (tests only) to record each shared result as it is built, with its pickled bytes: a test then
+# runs the pages and checks that none of them changed.
+SHARED_AUDIT: list[tuple[str, object, bytes]] | None = None
+
+
+def shared(max_entries: int):
+    """st.cache_resource for what a page shows: one object per arguments, handed to every session as it is.
+
+    A st.cache_data hit unpickles a fresh copy (0.5–2 ms for a view holding a few frames at 100× the data, on
+    every rerun: as much as the rest of the page); a shared result costs a look-up. So nothing may change it after
+    it is built: it holds Arrow tables (immutable), tuples, frozen dataclasses, read-only mappings and
+    charts.SharedFigure, never a pandas frame or a list a page could append to; the objects inside (a plan's
+    path) are read, never set. tests/test_shared_results.py runs every page and checks that none changed."""
+    def decorate(func):
+        @functools.wraps(func)
+        def build(*args, **kwargs):
+            result = func(*args, **kwargs)
+            if SHARED_AUDIT is not None:
+                SHARED_AUDIT.append((func.__qualname__, result, pickle.dumps(result)))
+            return result
+        return st.cache_resource(show_spinner=False, max_entries=max_entries)(build)
+    return decorate
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

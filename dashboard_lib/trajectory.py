@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import NamedTuple
 
 import pandas as pd
@@ -1286,14 +1288,31 @@ def _targets(version: data.WarehouseVersion) -> pd.DataFrame:
     return data.query(version, TARGETS_SQL)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def cached_indicator_options(version: data.WarehouseVersion) -> pd.DataFrame:
-    return indicator_options(_targets(version))
+class IndicatorChoice(NamedTuple):
+    indicator: str
+    label_vi: str
+    label_en: str
+    n_provinces: int            # provinces whose plans state it (0: national plans only)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def cached_province_options(version: data.WarehouseVersion, indicator: str) -> pd.DataFrame:
-    return province_options(_targets(version), indicator)
+class ProvinceChoice(NamedTuple):
+    province_code: str
+    name_vi: str
+    name_en: str
+
+
+@data.shared(max_entries=8)
+def cached_indicator_options(version: data.WarehouseVersion) -> tuple[IndicatorChoice, ...]:
+    options = indicator_options(_targets(version))
+    return tuple(IndicatorChoice(row.indicator, row.label_vi, row.label_en, int(row.n_provinces))
+                 for row in options.itertuples(index=False))
+
+
+@data.shared(max_entries=64)
+def cached_province_options(version: data.WarehouseVersion, indicator: str) -> tuple[ProvinceChoice, ...]:
+    options = province_options(_targets(version), indicator)
+    return tuple(ProvinceChoice(*row) for row in options[["province_code", "province_name_vi", "province_name_en"]]
+                 .itertuples(index=False))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -1309,16 +1328,16 @@ def shown_paths(paths: list[Path], limit: int | None = None) -> list[Path]:
     return [p for p in paths if not p.national][:limit] + [p for p in paths if p.national]
 
 
-@dataclass
+@dataclass(frozen=True)
 class View:
     """What the page shows for one selection: the plans drawn and tabulated, and the CSV of all of them."""
-    meta: dict
-    paths: list[Path]           # drawn and tabulated: shown_paths(every plan of the selection)
+    meta: Mapping[str, object]
+    paths: tuple[Path, ...]     # drawn and tabulated: shown_paths(every plan of the selection)
     shown: int                  # provincial plans among them
     total: int                  # provincial plans of the selection
     any_plan: bool              # the selection (national plans included) has some plan
     provincial_path: bool       # some selected provincial plan has a path, not only points
-    csv: pd.DataFrame           # csv_frame of every plan of the selection, in the language
+    csv: pa.Table               # csv_frame of every plan of the selection, in the language
     summary: pa.Table           # summary_table of the plans shown, indexed by plan, escaped for st.table
     implied: pa.Table           # implied_table of the plans shown, indexed by year, escaped for st.table
 
@@ -1327,7 +1346,7 @@ class View:
         return self.total > self.shown
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@data.shared(max_entries=64)
 def view(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, ...], projection: bool,
          lang: str) -> View:
     meta, paths = _cached_paths(version, indicator, provinces, projection)
@@ -1339,9 +1358,9 @@ def view(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, .
     implied = implied_table(shown, meta, lang)
     if not implied.empty:
         implied = widgets.escape_table(implied.set_index(t("col.year", lang)))
-    return View(meta, shown, sum(not p.national for p in shown), len(provincial), bool(paths),
-                any(p.segments for p in provincial), csv_frame(implied_numbers(paths), meta, lang),
-                data.arrow(summary), data.arrow(implied))
+    return View(MappingProxyType(meta), tuple(shown), sum(not p.national for p in shown), len(provincial),
+                bool(paths), any(p.segments for p in provincial),
+                data.arrow(csv_frame(implied_numbers(paths), meta, lang)), data.arrow(summary), data.arrow(implied))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -1351,37 +1370,37 @@ def _cached_checks(version: data.WarehouseVersion) -> tuple[list[Check], dict[st
     return plan_checks(frame), indicator_labels(frame)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChecksView:
     """The checks of one selection as the page shows them, plan by plan, and all of them for the CSV."""
-    groups: list[tuple[str, pa.Table]]       # (plan, its checks by check) of the plans shown, escaped for Markdown
-    shown: int                               # provincial plans shown
-    total: int                               # provincial plans of the selection with some check
-    csv: pd.DataFrame                        # checks_table of every plan of the selection
+    groups: tuple[tuple[str, pa.Table], ...]  # (plan, its checks by check) of the plans shown, escaped for Markdown
+    shown: int                                # provincial plans shown
+    total: int                                # provincial plans of the selection with some check
+    csv: pa.Table                             # checks_table of every plan of the selection
 
     @property
     def capped(self) -> bool:
         return self.total > self.shown
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@data.shared(max_entries=64)
 def checks_view(version: data.WarehouseVersion, provinces: tuple[str, ...], lang: str) -> ChecksView:
     every, labels = _cached_checks(version)
     checks = select_checks(every, provinces)
     table = checks_table(checks, labels, lang)
     if not checks:
-        return ChecksView([], 0, 0, table)
+        return ChecksView((), 0, 0, data.arrow(table))
     provincial = list(dict.fromkeys(c.document_id for c in checks if c.scope != "national"))
     kept = set(provincial[:MAX_PLANS])
     shown = table[[c.scope == "national" or c.document_id in kept for c in checks]]
     plan_column, check_column = t("trajectory.col.plan", lang), t("trajectory.col.check", lang)
-    groups = [(widgets.escape_markdown(plan),
-               data.arrow(widgets.escape_table(rows.drop(columns=plan_column).set_index(check_column))))
-              for plan, rows in shown.groupby(plan_column, sort=False)]
-    return ChecksView(groups, len(kept), len(provincial), table)
+    groups = tuple((widgets.escape_markdown(plan),
+                    data.arrow(widgets.escape_table(rows.drop(columns=plan_column).set_index(check_column))))
+                   for plan, rows in shown.groupby(plan_column, sort=False))
+    return ChecksView(groups, len(kept), len(provincial), data.arrow(table))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@data.shared(max_entries=32)
 def chart(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, ...], projection: bool, lang: str,
           source: str) -> go.Figure:
     """The figure of `view(...)`, built once: building it (Plotly validates every trace) was a third of a rerun.

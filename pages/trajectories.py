@@ -15,13 +15,13 @@ st.title(t("nav.trajectories", lang))
 st.markdown(t("trajectory.intro", lang))
 
 options = trajectory.cached_indicator_options(version)
-if options.empty:
+if not options:
     st.info(t("trajectory.empty.no_indicators", lang))
     st.stop()
 
 # ------------------------------------------------------------------ state: URL first, then the widgets
 problems: list[str] = []
-indicators = list(options["indicator"])
+indicators = [option.indicator for option in options]
 default_indicator = "services_growth" if "services_growth" in indicators else indicators[0]
 if "trajectory.indicator" not in st.session_state:
     st.session_state["trajectory.indicator"] = state.url_value("indicator", indicators, default_indicator, problems)
@@ -31,24 +31,25 @@ elif st.session_state.get("trajectory.lang") != lang:
 st.session_state["trajectory.lang"] = lang
 
 
-option_rows = dict(zip(options["indicator"], zip(options[f"label_{lang}"], options["n_provinces"])))
+option_rows = {option.indicator: option for option in options}
 
 
 def _indicator_label(key: str) -> str:
-    label, n_provinces = option_rows[key]
+    option = option_rows[key]
+    label, n_provinces = getattr(option, f"label_{lang}"), option.n_provinces
     if n_provinces == 0:
         return t("trajectory.filter.indicator_option_national", lang, label=label)
     if n_provinces == 1:
         return t("trajectory.filter.indicator_option_one", lang, label=label)
-    return t("trajectory.filter.indicator_option", lang, label=label, n=int(n_provinces))
+    return t("trajectory.filter.indicator_option", lang, label=label, n=n_provinces)
 
 
 indicator = st.selectbox(t("trajectory.filter.indicator", lang), indicators, format_func=_indicator_label,
                          key="trajectory.indicator")
 
-provinces_frame = trajectory.cached_province_options(version, indicator)
-province_codes = list(provinces_frame["province_code"])
-names = dict(zip(provinces_frame["province_code"], provinces_frame[f"province_name_{lang}"]))
+province_options = trajectory.cached_province_options(version, indicator)
+province_codes = [option.province_code for option in province_options]
+names = {option.province_code: getattr(option, f"name_{lang}") for option in province_options}
 if "trajectory.provinces" not in st.session_state:
     st.session_state["trajectory.provinces"] = state.url_values("provinces", province_codes, province_codes, problems)
     st.session_state["trajectory.last_indicator"] = indicator

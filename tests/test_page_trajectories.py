@@ -306,7 +306,7 @@ def test_more_plans_than_the_cap_shows_the_first_ones_with_a_note(app_env, cap_o
     version = at.session_state["warehouse_version"]
     shown = cap_of_two.view(version, "services_growth", tuple(selected), False, "vi")
     numbers = dict(curated()[["document_id", "document_number"]].drop_duplicates().values)
-    in_csv = set(shown.csv[t("col.document", "vi")])
+    in_csv = set(shown.csv[t("col.document", "vi")].to_pylist())
     assert in_csv == {numbers[doc] for doc in plan_ids("services_growth")}  # every plan is drawn without the cap
     assert len(in_csv) > len({p.document_number for p in shown.paths})
 
@@ -330,6 +330,6 @@ def test_more_plans_with_checks_than_the_cap_lists_the_first_ones_and_offers_all
     assert every.capped and every.shown == 2 and every.total > 2
     assert notes[0] == t("trajectory.capped.checks", "en", shown=2, total=every.total, checks=len(every.csv))
     # the CSV has the checks of every plan, the shown ones among them
-    plans_in_csv = set(every.csv[t("trajectory.col.plan", "en")])
+    plans_in_csv = set(every.csv[t("trajectory.col.plan", "en")].to_pylist())
     assert len(plans_in_csv) == every.total + len(national) and set(provincial) <= plans_in_csv
     assert at.get("download_button"), "the checks' CSV download"

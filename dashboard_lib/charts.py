@@ -16,13 +16,15 @@ from __future__ import annotations
 import html
 import textwrap
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import plotly.io as pio
 from plotly.io.json import from_json_plotly
 
-from . import formatting, widgets
+from . import formatting, tables, widgets
 from .i18n import label_column, t
 
 NATIONAL_CODE = "VN"
@@ -389,6 +391,26 @@ def _value_traces(rows: list[dict], style: str, lang: str) -> list[dict]:
                              line=dict(color=colours if open_marker else "white", width=2.5 if open_marker else 1)),
                  text=["  " + row["value_text"] for row in rows], hovertext=[_hover(row, lang) for row in rows],
                  textposition="middle right", **common)]
+
+
+class RangesChart(NamedTuple):
+    """A range chart with what its page hands the CSV button and the export menu; shared between sessions, so
+    everything in it is read-only."""
+    figure: SharedFigure
+    data: pa.Table                  # target_ranges_data rows (the workbook's data sheet)
+    csv: pa.Table                   # tables.ranges_csv of them
+    documents: tuple[str, ...]      # the plans drawn, one per row
+    unit: str
+
+
+def ranges_chart(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
+                 subtitle: str | None = None) -> RangesChart | None:
+    """`ranges_figure` shared, with its data as Arrow; None when there is nothing to draw."""
+    if data.empty:
+        return None
+    return RangesChart(ranges_figure(data, lang, built_on=built_on, subtitle=subtitle, shared=True),
+                       pa.Table.from_pandas(data), pa.Table.from_pandas(tables.ranges_csv(data)),
+                       tuple(data["document_number"]), data["unit"].iloc[0])
 
 
 def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None, title: str | None = None,

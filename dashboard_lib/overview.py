@@ -1,26 +1,21 @@
-"""The overview page's derived results, cached per (warehouse version, language, selection).
-
-st.cache_data unpickles its result on every hit, so these return what the page shows, never whole v_targets
-frames; the rows behind them are read with `data.run` (filters in SQL) and not kept. What cannot be changed is
-cached with st.cache_resource and handed to every session as the same object, without the unpickling (3 ms for the
-overview's tables at 100× the data): Arrow tables, tuples of text, read-only mappings, and figures as
-charts.SharedFigure (NEVER modify one).
+"""The overview page's derived results, per (warehouse version, language, selection), shared by every session
+(data.shared): what the page shows, never whole v_targets frames; the rows behind them are read with `data.run`
+(filters in SQL) and not kept.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 import pandas as pd
-import plotly.graph_objects as go
 import pyarrow as pa
-import streamlit as st
 
 from . import charts, data, tables, widgets
 from .i18n import label_column, t
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_summary(version: data.WarehouseVersion) -> dict[str, int]:
+@data.shared(max_entries=8)
+def overview_summary(version: data.WarehouseVersion) -> Mapping[str, int]:
     """The overview's counts: provincial plans, their values, indicators, verified citations."""
     frame = data.run(version, """
         SELECT (SELECT count(*) FROM v_documents WHERE scope = 'provincial') AS n_plans,
@@ -28,7 +23,7 @@ def overview_summary(version: data.WarehouseVersion) -> dict[str, int]:
                (SELECT count(DISTINCT indicator) FROM v_targets WHERE scope = 'provincial') AS n_indicators,
                (SELECT count(*) FROM v_targets WHERE scope = 'provincial') AS n_provincial_values,
                (SELECT count(*) FROM v_targets WHERE citation_verified) AS n_verified""")
-    return {name: int(value) for name, value in frame.iloc[0].items()}
+    return MappingProxyType({name: int(value) for name, value in frame.iloc[0].items()})
 
 
 def _headline(version: data.WarehouseVersion) -> pd.DataFrame:
@@ -37,7 +32,7 @@ def _headline(version: data.WarehouseVersion) -> pd.DataFrame:
         ORDER BY province_code, indicator, target_year, period_start""")
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@data.shared(max_entries=8)
 def overview_cards(version: data.WarehouseVersion, lang: str) -> tuple[widgets.HtmlBlock | None, pa.Table,
                                                                         MappingProxyType[str, str]]:
     """(the grid of one HTML card per province or None, the cards' CSV table, headline indicator → label); shared,
@@ -54,32 +49,25 @@ def overview_cards(version: data.WarehouseVersion, lang: str) -> tuple[widgets.H
             data.arrow(tables.headline_csv(rows, lang)), labels)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_plot(version: data.WarehouseVersion, lang: str, indicator: str) -> pd.DataFrame:
-    """The data behind the overview chart of one headline indicator (charts.target_ranges_data)."""
+@data.shared(max_entries=8)
+def overview_chart(version: data.WarehouseVersion, lang: str, indicator: str) -> charts.RangesChart | None:
+    """The overview chart of one headline indicator (charts.target_ranges_data), None when no plan states it."""
     headline = _headline(version)
-    return charts.target_ranges_data(headline[headline["indicator"] == indicator], lang)
+    plot = charts.target_ranges_data(headline[headline["indicator"] == indicator], lang)
+    return charts.ranges_chart(plot, lang, built_on=data.built_on_text(version, lang),
+                               subtitle=None if plot.empty else t("overview.chart.subtitle", lang,
+                                                                  unit=plot["unit"].iloc[0]))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def overview_figure(version: data.WarehouseVersion, lang: str, indicator: str) -> go.Figure:
-    """The overview chart (shared: never modify it)."""
-    plot = overview_plot(version, lang, indicator)
-    if plot.empty:
-        return charts.share_figure(charts.empty_figure(t("charts.empty", lang), lang))
-    return charts.ranges_figure(plot, lang, built_on=data.built_on_text(version, lang), shared=True,
-                                subtitle=t("overview.chart.subtitle", lang, unit=plot["unit"].iloc[0]))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_changes(version: data.WarehouseVersion, lang: str) -> tuple[dict[str, int], pd.DataFrame]:
+@data.shared(max_entries=8)
+def overview_changes(version: data.WarehouseVersion, lang: str) -> tuple[Mapping[str, int], pa.Table]:
     """(number of added / changed / removed values, the table of changes) of the last build."""
     changes = data.build_changes(version)
-    counts = {change: int(n) for change, n in changes["change"].value_counts().items()}
-    return counts, tables.changes_table(changes, lang)
+    counts = MappingProxyType({change: int(n) for change, n in changes["change"].value_counts().items()})
+    return counts, data.arrow(tables.changes_table(changes, lang))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@data.shared(max_entries=8)
 def overview_tables(version: data.WarehouseVersion, lang: str) -> tuple[pa.Table, pa.Table, pa.Table]:
     """(plans loaded, values by sector and province, national benchmarks) as the overview shows them (Arrow:
     immutable, so shared)."""

@@ -1,17 +1,19 @@
-"""The sector targets page's derived results, cached per (warehouse version, language, selection) (see
-overview.py for the caching rules: small results as data, figures shared and never modified)."""
+"""The sector targets page's derived results, cached per (warehouse version, language, selection) and shared by
+every session (data.shared: read-only mappings, tuples, Arrow tables and shared figures, never modified)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from . import charts, data, formatting, tables, widgets
 from .i18n import label_column
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def sector_choices(version: data.WarehouseVersion, lang: str) -> dict:
+@data.shared(max_entries=8)
+def sector_choices(version: data.WarehouseVersion, lang: str) -> Mapping[str, object]:
     """What the sector page's filters offer: province and sector names, options in display order, indicator
     labels, which indicators have a national target, and which provinces state each indicator (aggregated in SQL:
     a few hundred rows, whatever the number of values)."""
@@ -28,20 +30,22 @@ def sector_choices(version: data.WarehouseVersion, lang: str) -> dict:
         FROM v_targets GROUP BY indicator ORDER BY indicator""", (data.NATIONAL_CODE, data.NATIONAL_CODE))
     sectors_frame = data.sectors(version)
     names = dict(zip(provinces["province_code"], provinces["name"]))
-    return {
-        "names": names,
-        "sector_labels": dict(zip(sectors_frame["sector_key"], sectors_frame[label_column("label", lang)])),
-        "sector_options": [s for s in sectors_frame["sector_key"] if s in used],
-        "province_options": sorted(names, key=lambda code: formatting.search_key(names[code], True)),
-        "indicator_labels": dict(zip(indicators_["indicator"], indicators_["label"])),
+    return MappingProxyType({
+        "names": MappingProxyType(names),
+        "sector_labels": MappingProxyType(dict(zip(sectors_frame["sector_key"],
+                                                   sectors_frame[label_column("label", lang)]))),
+        "sector_options": tuple(s for s in sectors_frame["sector_key"] if s in used),
+        "province_options": tuple(sorted(names, key=lambda code: formatting.search_key(names[code], True))),
+        "indicator_labels": MappingProxyType(dict(zip(indicators_["indicator"], indicators_["label"]))),
         "national_indicators": frozenset(indicators_.loc[indicators_["national"], "indicator"]),
-        "stating": {indicator: tuple(codes) for indicator, codes in zip(indicators_["indicator"], indicators_["stating"])
-                    if len(codes)},
-    }
+        "stating": MappingProxyType({indicator: tuple(codes) for indicator, codes
+                                     in zip(indicators_["indicator"], indicators_["stating"]) if len(codes)}),
+    })
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def sector_pool(version: data.WarehouseVersion, lang: str, sectors_: tuple[str, ...], provinces: tuple[str, ...]) -> dict:
+@data.shared(max_entries=64)
+def sector_pool(version: data.WarehouseVersion, lang: str, sectors_: tuple[str, ...],
+                provinces: tuple[str, ...]) -> Mapping[str, object]:
     """What the chosen sectors and provinces hold: `options`, (indicator, number of provinces stating it) most
     widely stated first, then by name; `catalogue`, tables.indicator_catalogue as Arrow (None when empty)."""
     lang = data.checked_lang(lang)
@@ -56,7 +60,8 @@ def sector_pool(version: data.WarehouseVersion, lang: str, sectors_: tuple[str, 
     labels = sector_choices(version, lang)["indicator_labels"]
     options = sorted(((indicator, int(n)) for indicator, n in spread.items()),
                      key=lambda pair: (-pair[1], formatting.search_key(labels[pair[0]], True)))
-    return {"options": options, "catalogue": data.arrow(tables.indicator_catalogue(pool, lang)) if len(pool) else None}
+    return MappingProxyType({"options": tuple(options),
+                             "catalogue": data.arrow(tables.indicator_catalogue(pool, lang)) if len(pool) else None})
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -73,33 +78,26 @@ def _sector_rows(version: data.WarehouseVersion, indicator: str | None, province
                           years=years, national=national)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@data.shared(max_entries=64)
 def sector_years(version: data.WarehouseVersion, indicator: str | None, provinces: tuple[str, ...],
-                 kinds: tuple[str, ...], national: bool) -> list[str]:
+                 kinds: tuple[str, ...], national: bool) -> tuple[str, ...]:
     """Target years of the selection before the year filter, in order."""
     rows = _sector_rows(version, indicator, provinces, kinds, national)
-    return [str(y) for y in sorted(rows["target_year"].dropna().astype(int).unique())]
+    return tuple(str(y) for y in sorted(rows["target_year"].dropna().astype(int).unique()))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@data.shared(max_entries=32)
 def sector_view(version: data.WarehouseVersion, lang: str, indicator: str | None, provinces: tuple[str, ...],
-                kinds: tuple[str, ...], years: tuple[str, ...], national: bool) -> dict:
-    """The sector page's selection: chart data (and its CSV), its table (Arrow) with the source line, and the
-    province codes it shows."""
+                kinds: tuple[str, ...], years: tuple[str, ...], national: bool) -> Mapping[str, object]:
+    """The sector page's selection: its chart (charts.RangesChart, None when empty), its table (Arrow) with the
+    source line, and the province codes it shows."""
     selection = _sector_rows(version, indicator, provinces, kinds, national, years)
     plot = charts.target_ranges_data(selection, lang, benchmarks=national)
     empty = plot.empty
     documents_drawn = [*plot["document_number"], *plot.loc[plot["benchmark_document"] != "", "benchmark_document"]]
-    return {"plot": plot, "csv": tables.ranges_csv(plot),
-            "table": None if empty else data.arrow(tables.ranges_table(plot, lang)),
-            "source": "" if empty else widgets.source_line(documents_drawn, data.built_on_text(version, lang), lang),
-            "shown": tuple(dict.fromkeys(selection["province_code"])),
-            "has_provincial": bool((selection["province_code"] != data.NATIONAL_CODE).any())}
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def sector_figure(version: data.WarehouseVersion, lang: str, indicator: str | None, provinces: tuple[str, ...],
-                  kinds: tuple[str, ...], years: tuple[str, ...], national: bool) -> go.Figure:
-    """The sector page's chart (shared: never modify it)."""
-    plot = sector_view(version, lang, indicator, provinces, kinds, years, national)["plot"]
-    return charts.ranges_figure(plot, lang, built_on=data.built_on_text(version, lang), shared=True)
+    codes = tuple(selection["province_code"])
+    return MappingProxyType({
+        "chart": charts.ranges_chart(plot, lang, built_on=data.built_on_text(version, lang)),
+        "table": None if empty else data.arrow(tables.ranges_table(plot, lang)),
+        "source": "" if empty else widgets.source_line(documents_drawn, data.built_on_text(version, lang), lang),
+        "shown": tuple(dict.fromkeys(codes)), "has_provincial": any(code != data.NATIONAL_CODE for code in codes)})

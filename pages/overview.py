@@ -3,11 +3,9 @@ national benchmark, a chart comparing provinces with the national targets, what 
 last data build, the plans loaded, counts and the national benchmarks."""
 from __future__ import annotations
 
-import functools
-
 import streamlit as st
 
-from dashboard_lib import data, export_ui, page, state, tables, widgets
+from dashboard_lib import data, export_ui, page, state, widgets
 from dashboard_lib import overview as overview_lib
 from dashboard_lib.i18n import t
 
@@ -53,16 +51,14 @@ indicator = indicator or data.HEADLINE_INDICATORS[0]
 state.sync_url("indicator", indicator, data.HEADLINE_INDICATORS[0])
 widgets.notice_invalid_url(problems, lang)
 
-plot = overview_lib.overview_plot(version, lang, indicator)
-if plot.empty:
+chart = overview_lib.overview_chart(version, lang, indicator)  # shared by every session: never modified
+if chart is None:
     st.info(t("charts.empty", lang))
 else:
-    figure = overview_lib.overview_figure(version, lang, indicator)  # shared by every session: never modified
-    st.plotly_chart(figure, key="overview_chart", config={"displaylogo": False})
-    widgets.csv_download(functools.partial(tables.ranges_csv, plot), f"dich-vu-2030-{indicator}", lang,
-                         key="overview_chart_csv")
-    export_ui.chart_export(figure, key="overview_chart", lang=lang, source=plot["document_number"],
-                           data_frame=plot, unit=plot["unit"].iloc[0])
+    st.plotly_chart(chart.figure, key="overview_chart", config={"displaylogo": False})
+    widgets.csv_download(chart.csv, f"dich-vu-2030-{indicator}", lang, key="overview_chart_csv")
+    export_ui.chart_export(chart.figure, key="overview_chart", lang=lang, source=chart.documents,
+                           data_frame=chart.data, unit=chart.unit)
     st.caption(t("overview.chart.note", lang))
 
 # ---------------------------------------------------------------- what changed since the last build
@@ -72,7 +68,7 @@ if not bool(info.get("had_previous_build", False)):
     st.info(t("overview.changes.first", lang, built_at=built_at))
 else:
     counts, table = overview_lib.overview_changes(version, lang)
-    if table.empty:
+    if table.num_rows == 0:
         st.success(t("overview.changes.none", lang, built_at=built_at))
     else:
         st.markdown(t("overview.changes.summary", lang, built_at=built_at, added=counts.get("added", 0),

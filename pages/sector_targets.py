@@ -84,7 +84,6 @@ widgets.notice_invalid_url(problems, lang)
 
 # ---------------------------------------------------------------- what to draw, or why there is nothing
 view_data = sector_targets_lib.sector_view(version, lang, *selected, tuple(chosen_years), compare)
-plot = view_data["plot"]
 message = None
 if not chosen_sectors:
     message = t("sector.empty.sector", lang)
@@ -119,12 +118,11 @@ else:
                                    on_change=_remember_view)
     stem = f"dich-vu-2030-{indicator}"
     with chart_tab:
-        # Shared by every session that makes the same selection: never modified.
-        figure = sector_targets_lib.sector_figure(version, lang, *selected, tuple(chosen_years), compare)
-        st.plotly_chart(figure, key="sector_chart", config={"displaylogo": False})
-        widgets.csv_download(view_data["csv"], stem, lang, key="sector_chart_csv")
-        export_ui.chart_export(figure, key="sector_chart", lang=lang, source=plot["document_number"],
-                               data_frame=plot, unit=plot["unit"].iloc[0])
+        chart = view_data["chart"]  # shared by every session that makes the same selection: never modified
+        st.plotly_chart(chart.figure, key="sector_chart", config={"displaylogo": False})
+        widgets.csv_download(chart.csv, stem, lang, key="sector_chart_csv")
+        export_ui.chart_export(chart.figure, key="sector_chart", lang=lang, source=chart.documents,
+                               data_frame=chart.data, unit=chart.unit)
         st.caption(t("sector.hover_hint", lang))
     with table_tab:
         table = view_data["table"]

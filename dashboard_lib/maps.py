@@ -22,7 +22,9 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -982,7 +984,7 @@ def convert_selection(code: str | None, from_view: str, to_view: str, provinces_
 # Cached entry points for the page: each figure is built once per (warehouse, view, map type, language, choice)
 # =====================================================================================================
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@data.shared(max_entries=16)
 def cached_shapes(version, view: str, shape: str) -> MapShapes:
     """Parsed geometry of one view (shared, never modified): the boundaries, or the tile grid."""
     if shape == "boundary":
@@ -990,8 +992,8 @@ def cached_shapes(version, view: str, shape: str) -> MapShapes:
     return tile_shapes(tile_grid(version, view), archipelago_reference(version), view)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def cached_choices(version, lang: str) -> dict:
+@data.shared(max_entries=8)
+def cached_choices(version, lang: str) -> Mapping[str, object]:
     """What the controls offer, read once per (warehouse, language): indicator keys in order with their labels,
     the default indicator, each indicator's target years, and the indicators that have a national target
     (aggregated in SQL: one row per indicator, whatever the number of values)."""
@@ -1007,12 +1009,13 @@ def cached_choices(version, lang: str) -> dict:
                                                           kind="stable", ignore_index=True)
     labels = {r.indicator: t("map.indicator.option_one" if r.n_provinces == 1 else "map.indicator.option", lang,
                              label=getattr(r, f"label_{lang}"), n=int(r.n_provinces)) for r in options.itertuples()}
-    return {"keys": list(options["indicator"]), "labels": labels, "default": default_indicator(options),
-            "years": {r.indicator: [int(y) for y in r.years] for r in options.itertuples()},
-            "benchmark": frozenset(frame.loc[frame["has_benchmark"], "indicator"])}
+    return MappingProxyType({
+        "keys": tuple(options["indicator"]), "labels": MappingProxyType(labels), "default": default_indicator(options),
+        "years": MappingProxyType({r.indicator: tuple(int(y) for y in r.years) for r in options.itertuples()}),
+        "benchmark": frozenset(frame.loc[frame["has_benchmark"], "indicator"])})
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@data.shared(max_entries=8)
 def cached_status(version) -> tuple[bool, str, bool]:
     """(boundary tables present, what the build said about them, tile grids present)."""
     boundaries_ok, reason = boundary_status(version)
@@ -1032,17 +1035,21 @@ def cached_map_data(version, view: str, indicator: str, year: int | str, mode: s
                     mode=mode, built_on=built_on(version))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def cached_view(version, view: str, shape: str, lang: str, indicator: str, year: int | str, mode: str) -> dict:
-    """The texts and the CSV under the map, and the units' names and codes in A–Z order (for the selectbox)."""
+@data.shared(max_entries=128)
+def cached_view(version, view: str, shape: str, lang: str, indicator: str, year: int | str,
+                mode: str) -> Mapping[str, object]:
+    """The texts and the CSV (Arrow) under the map, and the units' names and codes in A–Z order (for the
+    selectbox)."""
     md = cached_map_data(version, view, indicator, year, mode)
     unit_names = dict(zip(md.units["code"], md.units[f"name_{lang}"]))
-    return {"unit_names": unit_names, "codes": sorted(unit_names, key=lambda c: sort_key(unit_names[c])),
-            "summary": summary_text(md, lang), "source": source_text(md, shape, lang), "csv": csv_frame(md, lang),
-            "documents": list(md.documents)}
+    return MappingProxyType({
+        "unit_names": MappingProxyType(unit_names), "codes": tuple(sorted(unit_names,
+                                                                          key=lambda c: sort_key(unit_names[c]))),
+        "summary": summary_text(md, lang), "source": source_text(md, shape, lang),
+        "csv": data.arrow(csv_frame(md, lang)), "documents": tuple(md.documents)})
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@data.shared(max_entries=32)
 def cached_figure(version, view: str, shape: str, lang: str, indicator: str, year: int | str, mode: str,
                   selected: str | None) -> go.Figure:
     """The map (a charts.SharedFigure, shown to every session that asks for the same one: never modify it). Cached
@@ -1051,16 +1058,16 @@ def cached_figure(version, view: str, shape: str, lang: str, indicator: str, yea
                       lang, selected=selected, shared=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@data.shared(max_entries=128)
 def cached_province(version, view: str, indicator: str, year: int | str, mode: str, code: str,
-                    lang: str) -> tuple[list[str], list[str], pa.Table]:
+                    lang: str) -> tuple[tuple[str, ...], tuple[str, ...], pa.Table]:
     """The selected unit: (side panel lines, its plans' values as short lines, the full table of them as Arrow, for
     st.dataframe). Only the values of the unit's provinces are read."""
     md = cached_map_data(version, view, indicator, year, mode)
     members = tuple(md.members.loc[md.members["unit_code"] == code, "province_code"])
     rows = data.run(version, "SELECT * FROM v_targets WHERE list_contains(?::VARCHAR[], province_code) "
                              "ORDER BY province_code, sector, indicator, target_year, target_id", (members,))
-    return (panel_lines(md, code, lang), panel_targets(rows, md, code, lang),
+    return (tuple(panel_lines(md, code, lang)), tuple(panel_targets(rows, md, code, lang)),
             data.arrow(province_table(rows, md, code, lang)))
 
 

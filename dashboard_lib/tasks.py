@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 from babel.dates import format_date
 
@@ -473,23 +476,26 @@ def list_export(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- what the page shows (Streamlit: cached)
 
-@dataclass
+@dataclass(frozen=True)
 class View:
-    """Everything the page shows for one selection, small enough to come out of the cache on every rerun."""
+    """Everything the page shows for one selection, shared by every session that makes it (data.shared): tables
+    as Arrow, lists as tuples, never modified."""
     n_selection: int  # tasks matching the filters (the matrix cell aside)
-    selection_documents: list[str]  # their plans' numbers, in list order (the matrix's sources)
-    counts: pd.DataFrame  # the matrix (`matrix_counts` of the selection)
-    matrix: pd.DataFrame  # the matrix as its CSV (`matrix_export`)
+    selection_documents: tuple[str, ...]  # their plans' numbers, in list order (the matrix's sources)
+    counts: pa.Table  # the matrix (`matrix_counts` of the selection)
+    agency_labels: Mapping[str, str]  # of the matrix's agencies and sectors
+    sector_labels: Mapping[str, str]
+    matrix: pa.Table  # the matrix as its CSV (`matrix_export`)
     cell_cleared: bool  # the URL's cell has no task in the selection: it is ignored
     n_tasks: int  # tasks shown (the cell applied)
     n_plans: int
     n_reporting: int
     n_annual: int
-    documents: list[str]  # plans of the tasks shown
-    deadlines: pd.DataFrame  # `deadline_table`, first `limit` rows
+    documents: tuple[str, ...]  # plans of the tasks shown
+    deadlines: pa.Table  # `deadline_table`, first `limit` rows
     n_deadlines: int
-    table: pd.DataFrame  # `list_table`, first `limit` rows
-    task_ids: list[str]  # task of each row of `table`
+    table: pa.Table  # `list_table`, first `limit` rows
+    task_ids: tuple[str, ...]  # task of each row of `table`
 
 
 def _select(base: Tables, f: Filters, lang: str) -> tuple[np.ndarray, pd.DataFrame, np.ndarray, bool]:
@@ -508,7 +514,7 @@ def _select(base: Tables, f: Filters, lang: str) -> tuple[np.ndarray, pd.DataFra
     return selection, counts, task_mask(base.tasks, base.links, base.agencies, f, codes=codes), False
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@data.shared(max_entries=64)
 def view(version, lang: str, key: tuple, limit: int = LIST_LIMIT) -> View:
     """The page's view of a selection (`Filters.key()`), per warehouse version and language; its tables stop
     at `limit` rows (Streamlit)."""
@@ -524,23 +530,26 @@ def view(version, lang: str, key: tuple, limit: int = LIST_LIMIT) -> View:
     deadlines = deadline_tasks(tasks.iloc[rows[deadline[rows]]])
     head = tasks.iloc[rows[:limit]]
     return View(
-        n_selection=int(selection.sum()), selection_documents=list(pd.unique(documents[selection])),
-        counts=counts, matrix=matrix_export(counts, f, lang), cell_cleared=cleared, n_tasks=len(rows),
+        n_selection=int(selection.sum()), selection_documents=tuple(pd.unique(documents[selection])),
+        counts=data.arrow(counts), agency_labels=MappingProxyType(dict(zip(counts["agency_key"],
+                                                                           counts["agency_label"]))),
+        sector_labels=MappingProxyType(dict(zip(counts["sector"], counts["sector_label"]))),
+        matrix=data.arrow(matrix_export(counts, f, lang)), cell_cleared=cleared, n_tasks=len(rows),
         n_plans=len(pd.unique(tasks["document_id"].to_numpy()[rows])),
         n_reporting=int(tasks["is_reporting"].fillna(False).astype(bool).to_numpy()[rows].sum()),
         n_annual=int((tasks["timing_kind"] == "annual_date").to_numpy()[rows].sum()),
-        documents=list(pd.unique(documents[rows])),
-        deadlines=deadline_table(deadlines.iloc[:limit], lang, ordered=True), n_deadlines=len(deadlines),
-        table=list_table(head, lang), task_ids=list(head["task_id"]))
+        documents=tuple(pd.unique(documents[rows])),
+        deadlines=data.arrow(deadline_table(deadlines.iloc[:limit], lang, ordered=True)), n_deadlines=len(deadlines),
+        table=data.arrow(list_table(head, lang)), task_ids=tuple(head["task_id"]))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@data.shared(max_entries=64)
 def matrix_chart(version, lang: str, key: tuple) -> go.Figure:
     """The matrix of a selection (`Filters.key()` with the cell the page shows), sourced to its plans: a
     charts.SharedFigure, the same object for every session making that selection, so NEVER modify it."""
     shown = view(version, lang, key, widgets.LIST_LIMIT)  # as the page calls it: the same cache entry
     source = widgets.source_line(shown.selection_documents, data.build_date(version), lang)
-    return matrix_figure(shown.counts, Filters.from_key(key), lang, source, shared=True)
+    return matrix_figure(shown.counts.to_pandas(), Filters.from_key(key), lang, source, shared=True)
 
 
 def shown_tasks(version, lang: str, key: tuple) -> pd.DataFrame:
@@ -573,21 +582,21 @@ def _init(key: str, value: object) -> None:
         st.session_state[key] = value
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
-    """What the filter widgets offer, in display order, with their labels."""
-    provinces: list[str]
-    province_name: dict[str, str]
-    sectors: list[str]
-    sector_label: dict[str, str]
-    agencies: list[str]
-    agency_label: dict[str, str]
-    agency_type: dict[str, str]
-    agency_types: list[str]
-    timing_kinds: list[str]
+    """What the filter widgets offer, in display order, with their labels (shared: read-only)."""
+    provinces: tuple[str, ...]
+    province_name: Mapping[str, str]
+    sectors: tuple[str, ...]
+    sector_label: Mapping[str, str]
+    agencies: tuple[str, ...]
+    agency_label: Mapping[str, str]
+    agency_type: Mapping[str, str]
+    agency_types: tuple[str, ...]
+    timing_kinds: tuple[str, ...]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@data.shared(max_entries=8)
 def options(version, lang: str) -> Options:
     """The filter widgets' options of a warehouse version (Streamlit)."""
     base = tables(version)
@@ -601,13 +610,14 @@ def options(version, lang: str) -> Options:
     agency_keys = [a for a in agency_order(agencies, lang) if a in used]
     timings = set(tasks["timing_kind"].unique())
     return Options(
-        provinces=provinces, province_name=province_name,
-        sectors=[s for s in sectors["sector_key"] if s in present],
-        sector_label=dict(zip(sectors["sector_key"], sectors[label_column("label", lang)])),
-        agencies=agency_keys, agency_label=dict(zip(agencies["agency_key"], agencies[label_column("label", lang)])),
-        agency_type=agency_type,
-        agency_types=[k for k in AGENCY_TYPES if k in {agency_type[a] for a in agency_keys}],
-        timing_kinds=[k for k in TIMING_KINDS if k in timings])
+        provinces=tuple(provinces), province_name=MappingProxyType(province_name),
+        sectors=tuple(s for s in sectors["sector_key"] if s in present),
+        sector_label=MappingProxyType(dict(zip(sectors["sector_key"], sectors[label_column("label", lang)]))),
+        agencies=tuple(agency_keys),
+        agency_label=MappingProxyType(dict(zip(agencies["agency_key"], agencies[label_column("label", lang)]))),
+        agency_type=MappingProxyType(agency_type),
+        agency_types=tuple(k for k in AGENCY_TYPES if k in {agency_type[a] for a in agency_keys}),
+        timing_kinds=tuple(k for k in TIMING_KINDS if k in timings))
 
 
 def filter_widgets(o: Options, lang: str) -> tuple[Filters, list[str]]:

@@ -38,7 +38,7 @@ for column, label, value in zip(metrics, ("tasks.metric.tasks", "tasks.metric.pl
                                 (view.n_tasks, view.n_plans, view.n_reporting, view.n_annual)):
     column.metric(t(label, lang), formatting.number(value, lang, 0))
 
-if view.counts.empty:
+if view.counts.num_rows == 0:
     st.info(t("tasks.matrix.empty", lang))
 else:
     chart_key = lib.matrix_key()
@@ -51,15 +51,13 @@ else:
                            data_frame=view.matrix)
 
 if filters.cell is not None:
-    agency_label = dict(zip(view.counts["agency_key"], view.counts["agency_label"]))
-    sector_label = dict(zip(view.counts["sector"], view.counts["sector_label"]))
     columns = st.columns([4, 1])
-    columns[0].info(t("tasks.cell.selected", lang, agency=agency_label[filters.cell[0]],
-                      sector=sector_label[filters.cell[1]], n=formatting.number(view.n_tasks, lang, 0)))
+    columns[0].info(t("tasks.cell.selected", lang, agency=view.agency_labels[filters.cell[0]],
+                      sector=view.sector_labels[filters.cell[1]], n=formatting.number(view.n_tasks, lang, 0)))
     columns[1].button(t("tasks.cell.clear", lang), on_click=lib.clear_cell, icon=":material/close:")
 
 st.subheader(t("tasks.deadlines.title", lang))
-if view.deadlines.empty:
+if view.deadlines.num_rows == 0:
     st.caption(t("tasks.deadlines.empty", lang))
 else:
     st.dataframe(view.deadlines, hide_index=True, width="stretch", key="tasks_deadlines",

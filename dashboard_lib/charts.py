@@ -358,7 +358,7 @@ def _value_traces(rows: list[dict], style: str, lang: str) -> list[dict]:
     """The values of one style (`STYLE_ORDER`), drawn in as few traces as the encoding allows: a Plotly trace per
     value cost the browser ~10 ms each to draw (160 traces on a chart at 100× the data). Points are one trace with a
     colour per point; ranges are one trace per colour (a line has one colour), segments separated by None gaps,
-    the value label at the high end. Each point carries its value's hover text (`hovertext`); the legend names the
+    and one trace of their value labels at the high ends. Each point carries its value's hover text (`hovertext`); the legend names the
     style once, with the colour of the first value drawn in it, as when every value had its own trace."""
     if not rows:
         return []
@@ -367,21 +367,25 @@ def _value_traces(rows: list[dict], style: str, lang: str) -> list[dict]:
                   cliponaxis=False)
     if style.startswith("range"):
         by_colour: dict[str, dict] = {}
-        for row in rows:
-            hover = _hover(row, lang)
-            part = by_colour.setdefault(_value_colour(row), {"x": [], "y": [], "text": [], "hovertext": []})
+        hovers = [_hover(row, lang) for row in rows]
+        for row, hover in zip(rows, hovers):
+            part = by_colour.setdefault(_value_colour(row), {"x": [], "y": [], "hovertext": []})
             if part["x"]:  # a gap between two ranges
-                for key, gap in (("x", None), ("y", None), ("text", ""), ("hovertext", "")):
-                    part[key].append(gap)
+                for key in ("x", "y", "hovertext"):
+                    part[key].append(None if key != "hovertext" else "")
             part["x"] += [row["value_low"], row["value_high"]]
             part["y"] += [row["_y"]] * 2
-            part["text"] += ["", "  " + row["value_text"]]
             part["hovertext"] += [hover, hover]
-        return [dict(mode="lines+markers+text", showlegend=number == 0,
-                     line=dict(color=colour, width=7, dash="dot" if style == "range_about" else "solid"),
-                     marker=dict(symbol="line-ns", size=16, line=dict(color=colour, width=3)),
-                     textposition="middle right", **part, **common)
-                for number, (colour, part) in enumerate(by_colour.items())]
+        lines = [dict(mode="lines+markers", showlegend=number == 0,
+                      line=dict(color=colour, width=7, dash="dot" if style == "range_about" else "solid"),
+                      marker=dict(symbol="line-ns", size=16, line=dict(color=colour, width=3)), **part, **common)
+                 for number, (colour, part) in enumerate(by_colour.items())]
+        # The labels at the high ends are a trace of their own, without gaps: Plotly.react (Streamlit redraws a
+        # chart with it) drops some text points of a trace with None gaps, a third of the labels at 100×.
+        labels = dict(mode="text", showlegend=False, x=[row["value_high"] for row in rows],
+                      y=[row["_y"] for row in rows], text=["  " + row["value_text"] for row in rows],
+                      hovertext=hovers, textposition="middle right", **common)
+        return [*lines, labels]
     symbol = SYMBOLS[style]
     open_marker = symbol.endswith("-open")
     colours = [_value_colour(row) for row in rows]
@@ -435,6 +439,7 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
         by_style[_style(record)].append(record)
     for style in STYLE_ORDER:
         traces += _value_traces(by_style[style], style, lang)
+    traces.append(_row_labels(positions, list(data["row_label"])))
 
     # Group labels (province / national) at the left, a thin rule between groups.
     labels, rules, previous = [], [], None
@@ -470,8 +475,22 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
         xaxis=dict(range=[low - 0.08 * span, high + 0.42 * span], showgrid=True, gridcolor="#e6e6ea",
                    zeroline=False, tickformat=",~f", ticks="outside", ticklen=4,
                    title=dict(text=t("charts.axis.value", lang, unit=unit) if unit else t("col.value", lang))),
+        # A grid line at each row; the rows' labels are the `_row_labels` trace, on an overlaid axis.
         yaxis=dict(autorange=False, range=[max(positions) + 0.8, min(positions) - 0.8], showgrid=True,
-                   gridcolor="#f2f2f5", tickfont=dict(size=12), tickmode="array", tickvals=positions,
-                   ticktext=[_escape(label) for label in data["row_label"]], zeroline=False),
+                   gridcolor="#f2f2f5", tickmode="array", tickvals=positions, showticklabels=False, zeroline=False),
+        xaxis2=dict(overlaying="x", range=[0, 1], visible=False, fixedrange=True),
     )
     return figure_from_dicts(traces, layout, shared=shared)
+
+
+ROW_LABELS = "row-labels"  # the name of the trace of row labels (`_row_labels`)
+
+
+def _row_labels(positions: list[float], labels: list[str]) -> dict:
+    """Each row's label (period · plan) left of the plot, as a text trace rather than y-axis tick labels:
+    Plotly lays out an axis's array tick labels slowly (0.25 s in the browser for the 156 rows of a chart at 100×
+    the data, before anything is drawn), the same text as a trace in a few milliseconds."""
+    return dict(type="scatter", mode="text", x=[0] * len(positions), y=positions, xaxis="x2",
+                text=[_escape(label) for label in labels], textposition="middle left",
+                textfont=dict(size=12, color="#262730"), cliponaxis=False, hoverinfo="skip", showlegend=False,
+                name=ROW_LABELS)

@@ -172,7 +172,7 @@ def plotted_values(fig: dict) -> list[tuple[float, float, str]]:
     per encoding: a range is a segment of its trace's x (segments separated by None), a point is one point."""
     values = []
     for trace in fig["data"]:
-        if trace.get("legendgroup") == "benchmark":
+        if trace.get("legendgroup") == "benchmark" or trace["mode"] == "text":  # benchmarks, labels
             continue
         assert trace["hovertemplate"] == "%{hovertext}<extra></extra>"
         points = list(zip(trace["x"], trace["hovertext"]))

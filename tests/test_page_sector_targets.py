@@ -251,7 +251,7 @@ def test_chart_encodes_ranges_bounds_and_approximations_without_colour():
          "province_code": "31", "province_name_vi": "Hải Phòng", "province_name_en": "Haiphong"},
     ])
     fig = charts.target_ranges(frame, "en", built_on="1 Jan 2026")
-    by_group = {trace.legendgroup: trace for trace in fig.data}
+    by_group = {trace.legendgroup: trace for trace in fig.data if trace.mode != "text"}  # not the labels
     assert by_group["range"].line.dash == "solid" and list(by_group["range"].x) == [7, 7.5]
     assert by_group["range_about"].line.dash == "dot"
     assert by_group["at_least"].marker.symbol == "triangle-right-open"
@@ -344,8 +344,15 @@ def test_range_chart_is_valid_plotly_with_values_grouped_by_encoding_and_the_ben
     spec = json.loads(fig.to_json())
     assert json.loads(go.Figure(fig.to_dict()).to_json()) == spec
     bench = [trace for trace in spec["data"] if trace.get("legendgroup") == "benchmark"]
-    values = [trace for trace in spec["data"] if trace.get("legendgroup") != "benchmark"]
+    labels = [trace for trace in spec["data"] if trace.get("name") == charts.ROW_LABELS]
+    value_labels = [trace for trace in spec["data"] if trace["mode"] == "text" and trace not in labels]
+    values = [trace for trace in spec["data"] if trace.get("legendgroup") != "benchmark" and trace["mode"] != "text"]
     data = charts.target_ranges_data(frame, "vi")
+    # each row's label left of the plot, on the row's grid line: a text trace, not y tick labels (slow in Plotly)
+    assert len(labels) == 1 and labels[0]["text"] == list(data["row_label"]) and labels[0]["mode"] == "text"
+    assert labels[0]["y"] == spec["layout"]["yaxis"]["tickvals"] and labels[0]["xaxis"] == "x2"
+    assert labels[0]["hoverinfo"] == "skip" and labels[0]["showlegend"] is False
+    assert spec["layout"]["yaxis"]["showticklabels"] is False and spec["layout"]["xaxis2"]["overlaying"] == "x"
     drawn = plotted_values(spec)
     assert len(drawn) == len(frame)
     for row in data.itertuples():  # every value once, with its own hover text, in its own encoding
@@ -359,7 +366,10 @@ def test_range_chart_is_valid_plotly_with_values_grouped_by_encoding_and_the_ben
     ranges = [trace for trace in values if trace["legendgroup"] == "range"]  # national grey, provincial blue
     assert [trace["line"]["color"] for trace in ranges] == [charts.NATIONAL_COLOUR, charts.KIND_COLOURS["target"]]
     assert ranges[0]["x"] == [7, 7.5] and ranges[1]["x"] == [7, 7.5]
-    assert [trace["text"] for trace in ranges] == [["", "  7–7,5%/năm"]] * 2  # the value at the high end
+    # the ranges' labels at their high ends, in a trace without gaps (Plotly.react drops text beside None gaps)
+    assert [(trace["legendgroup"], trace["x"], trace["text"]) for trace in value_labels] == [
+        ("range", [7.5, 7.5], ["  7–7,5%/năm"] * 2)]
+    assert value_labels[0]["y"] == ranges[0]["y"][:1] + ranges[1]["y"][:1] and not value_labels[0]["showlegend"]
     assert styles["about"]["marker"]["color"] == [charts.NATIONAL_COLOUR]
     assert styles["at_least"]["marker"]["color"] == [charts.KIND_COLOURS["target"]]
     legend = [trace["legendgroup"] for trace in spec["data"] if trace["showlegend"]]
@@ -394,3 +404,33 @@ def test_shared_figure_hands_out_the_same_figure():
     assert type(copy) is go.Figure and shared.to_dict()["layout"]["title"]["text"] != "x"
     empty = charts.ranges_figure(data.iloc[0:0], "en", shared=True)
     assert empty.layout.annotations[0].text == t("charts.empty", "en")
+
+
+@pytest.mark.browser
+def test_every_range_keeps_its_label_when_the_chart_is_redrawn(browser):
+    """Streamlit redraws a chart with Plotly.react (a resize, a rerun), which dropped some text points of a trace
+    with None gaps between its ranges: a third of the labels at 100× the data. Drawn then redrawn in Chromium with
+    Plotly's own bundle, every range keeps both end caps and its label."""
+    import plotly
+    rows = [{"target_id": f"R{i}", "province_code": f"{10 + i}", "province_name_vi": f"Tỉnh {i:02d}",
+             "province_name_en": f"Province {i:02d}", "value_low": 5 + i, "value_high": 6 + i + i / 10,
+             "citation": f"đạt {5 + i}-{6 + i}%"} for i in range(12)]
+    spec = json.loads(charts.target_ranges(_frame(rows), "vi").to_json())
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.set_content("<div id='chart' style='width:1000px'></div>")
+        page.add_script_tag(path=str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js"))
+        drawn = page.evaluate("""async (figure) => {
+            const chart = document.getElementById('chart');
+            await Plotly.newPlot(chart, figure.data, figure.layout);
+            await Plotly.react(chart, figure.data, {...figure.layout, width: 900});
+            const traces = Array.from(chart.querySelectorAll('.scatterlayer .trace'));
+            return figure.data.map((trace, i) => [trace.mode, trace.legendgroup || '',
+                traces[i].querySelectorAll('path.point').length,
+                Array.from(traces[i].querySelectorAll('.textpoint text')).filter(t => t.textContent.trim()).length]);
+        }""", spec)
+    finally:
+        page.close()
+    ranges = [(points, texts) for mode, group, points, texts in drawn if group == "range" and mode != "text"]
+    labels = [texts for mode, group, points, texts in drawn if group == "range" and mode == "text"]
+    assert ranges == [(24, 0)] and labels == [12]

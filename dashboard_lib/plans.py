@@ -7,10 +7,13 @@ are marked as such.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from . import data, formatting, tables
@@ -23,11 +26,12 @@ ALL = "all"
 
 # ---------------------------------------------------------------- the plans
 
-@dataclass
+@dataclass(frozen=True)
 class Documents:
-    ids: list[str]  # national decisions first, then provinces A–Z (diacritics ignored), then issue date
-    labels: dict[str, str]  # 'Quảng Ngãi — 1731/QĐ-UBND'
-    table: pd.DataFrame  # `tables.documents_full_table`, first `limit` rows
+    """The plans as the page lists them (shared by every session: read-only)."""
+    ids: tuple[str, ...]  # national decisions first, then provinces A–Z (diacritics ignored), then issue date
+    labels: Mapping[str, str]  # 'Quảng Ngãi — 1731/QĐ-UBND'
+    table: pa.Table  # `tables.documents_full_table`, first `limit` rows
     total: int
 
 
@@ -47,13 +51,13 @@ def _order(version, lang: str) -> tuple[list[str], dict[str, str]]:
         zip(ordered["document_id"], ordered[label_column("province_name", lang)], ordered["document_number"])}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@data.shared(max_entries=8)
 def documents(version, lang: str, limit: int = LIST_LIMIT) -> Documents:
-    """The plans in page order with their labels, and the plans table up to `limit` rows (Streamlit cache)."""
+    """The plans in page order with their labels, and the plans table up to `limit` rows."""
     ids, labels = _order(version, lang)
     ordered = _ordered_documents(version, lang)
-    return Documents(ids=ids, labels=labels, table=tables.documents_full_table(ordered.iloc[:limit], lang),
-                     total=len(ordered))
+    return Documents(ids=tuple(ids), labels=MappingProxyType(dict(labels)),
+                     table=data.arrow(tables.documents_full_table(ordered.iloc[:limit], lang)), total=len(ordered))
 
 
 def documents_csv(version, lang: str) -> pd.DataFrame:
@@ -144,21 +148,22 @@ def _rows(version, lang: str, doc: str, query: str, fold: bool) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Targets:
+    """The values of a plan (or all) matching a search, as the page shows them (shared: read-only)."""
     searching: bool  # the search text has something to look for
     total: int  # values matching
-    table: pd.DataFrame  # `tables.plan_targets_table`, first `limit` of them
-    ids: list[str]  # target of each row of `table`
+    table: pa.Table  # `tables.plan_targets_table`, first `limit` of them
+    ids: tuple[str, ...]  # target of each row of `table`
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@data.shared(max_entries=64)
 def targets(version, lang: str, doc: str, query: str, fold: bool, limit: int = LIST_LIMIT) -> Targets:
-    """The values of a plan (or all) matching a search, as the page's table of `limit` rows (Streamlit cache)."""
+    """The values of a plan (or all) matching a search, as the page's table of `limit` rows."""
     rows = _rows(version, lang, doc, query, fold)
     head = _targets(version, lang).iloc[rows[:limit]]
     return Targets(searching=bool(formatting.search_key(query, fold)), total=len(rows),
-                   table=tables.plan_targets_table(head, lang), ids=list(head["target_id"]))
+                   table=data.arrow(tables.plan_targets_table(head, lang)), ids=tuple(head["target_id"]))
 
 
 def targets_csv(version, lang: str, doc: str, query: str, fold: bool) -> pd.DataFrame:

@@ -75,7 +75,7 @@ def test_pages_leave_shared_results_unchanged(audit):
     expected = {"overview_summary", "overview_cards", "overview_chart", "overview_tables", "cached_choices",
                 "cached_view", "cached_figure", "cached_shapes", "cached_province", "sector_choices", "sector_pool",
                 "sector_years", "sector_view", "cached_indicator_options", "cached_province_options", "view",
-                "checks_view", "chart", "options", "matrix_chart", "build_info"}
+                "checks_view", "chart", "options", "matrix_chart", "documents", "targets", "build_info"}
     assert expected <= {name.rsplit(".", 1)[-1] for name in built}, expected - built
     assert changed(audit) == []
 

@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
-import pyarrow as pa
 import plotly.io as pio
+import pyarrow as pa
 from plotly.io.json import from_json_plotly
 
 from . import formatting, tables, widgets
@@ -358,8 +358,9 @@ def _value_traces(rows: list[dict], style: str, lang: str) -> list[dict]:
     """The values of one style (`STYLE_ORDER`), drawn in as few traces as the encoding allows: a Plotly trace per
     value cost the browser ~10 ms each to draw (160 traces on a chart at 100× the data). Points are one trace with a
     colour per point; ranges are one trace per colour (a line has one colour), segments separated by None gaps,
-    and one trace of their value labels at the high ends. Each point carries its value's hover text (`hovertext`); the legend names the
-    style once, with the colour of the first value drawn in it, as when every value had its own trace."""
+    and one trace of their value labels at the high ends. Each point carries its value's hover text (`hovertext`);
+    the legend names the style once, with the colour of the first value drawn in it, as when every value had its
+    own trace."""
     if not rows:
         return []
     common = dict(type="scatter", legendgroup=style, name=t(f"charts.legend.{style}", lang),
@@ -371,8 +372,8 @@ def _value_traces(rows: list[dict], style: str, lang: str) -> list[dict]:
         for row, hover in zip(rows, hovers):
             part = by_colour.setdefault(_value_colour(row), {"x": [], "y": [], "hovertext": []})
             if part["x"]:  # a gap between two ranges
-                for key in ("x", "y", "hovertext"):
-                    part[key].append(None if key != "hovertext" else "")
+                for key, gap in (("x", None), ("y", None), ("hovertext", "")):
+                    part[key].append(gap)
             part["x"] += [row["value_low"], row["value_high"]]
             part["y"] += [row["_y"]] * 2
             part["hovertext"] += [hover, hover]

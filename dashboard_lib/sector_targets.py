@@ -74,8 +74,8 @@ def _sector_rows(version: data.WarehouseVersion, indicator: str | None, province
                  kinds: tuple[str, ...], national: bool, years: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The values of one indicator in the chosen provinces and kinds (and years), with the national ones when
     `national` (`filter_targets` on the indicator's rows)."""
-    return data.filter_targets(_indicator_rows(version, indicator), provinces=provinces, indicator=indicator, kinds=kinds,
-                          years=years, national=national)
+    return data.filter_targets(_indicator_rows(version, indicator), provinces=provinces, indicator=indicator,
+                               kinds=kinds, years=years, national=national)
 
 
 @data.shared(max_entries=64)

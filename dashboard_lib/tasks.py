@@ -1,7 +1,7 @@
 """Nhiệm vụ & phân công / Tasks: queries, filters, the agency × sector matrix and the task tables.
 
-The builders (`filter_tasks`, `matrix_counts`, `matrix_figure`, `task_table`, `list_table`, `deadline_table`, …) are pure
-functions of data frames and a language, so tests and exports reuse them. The page reads what it shows through
+The builders (`filter_tasks`, `matrix_counts`, `matrix_figure`, `task_table`, `list_table`, `deadline_table`, …)
+are pure functions of data frames and a language, so tests and exports reuse them. The page reads what it shows through
 `options` and `view`, cached per (warehouse version, language, selection): a rerun costs the same with 348 tasks
 or 34,800, and a table shows at most LIST_LIMIT rows (its CSV download holds them all, written on click).
 The functions that touch Streamlit (`tables`, `options`, `view`, `filter_widgets`, `on_matrix_select`,
@@ -384,9 +384,13 @@ def _verified_column(values: pd.Series, lang: str) -> np.ndarray:
                     np.where(verified, t("tasks.verified.yes", lang), t("tasks.verified.no", lang)))
 
 
+def _reporting(tasks: pd.DataFrame) -> np.ndarray:
+    """Whether each task is a reporting duty (an unknown flag counts as no)."""
+    return tasks["is_reporting"].astype(object).where(tasks["is_reporting"].notna(), False).astype(bool).to_numpy()
+
+
 def task_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The list view: one row per task, in the reader's language (citations stay verbatim Vietnamese)."""
-    reporting = tasks["is_reporting"].astype(object).where(tasks["is_reporting"].notna(), False).astype(bool)
     frame = pd.DataFrame({
         t("col.province", lang): tasks[label_column("province_name", lang)],
         t("col.sector", lang): tasks[label_column("sector_label", lang)],
@@ -394,7 +398,7 @@ def task_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tasks.col.lead", lang): _names_column(tasks[label_column("lead_agency_labels", lang)],
                                                  tasks["lead_agency_text"], lang),
         t("tasks.col.timing", lang): _timing_column(tasks["timing_kind"], tasks["timing_value"], lang),
-        t("tasks.col.reporting", lang): np.where(reporting.to_numpy(), t("tasks.reporting.yes", lang), ""),
+        t("tasks.col.reporting", lang): np.where(_reporting(tasks), t("tasks.reporting.yes", lang), ""),
         t("tasks.col.citation", lang): tasks["citation"],
         t("tasks.col.partners", lang): tasks[label_column("partner_agency_labels", lang)].fillna(""),
         t("tasks.col.timing_text", lang): tasks["timing_text"].fillna(""),
@@ -409,10 +413,9 @@ def task_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:
 def deadline_tags(tasks: pd.DataFrame, lang: str) -> list[list[str]]:
     """Each task's deadline tags, shown as coloured labels in the list (the highlight of reporting duties and annual
     deadlines): a reporting duty, an annual deadline, both or none."""
-    reporting = tasks["is_reporting"].astype(object).where(tasks["is_reporting"].notna(), False).astype(bool)
     annual = (tasks["timing_kind"] == "annual_date").to_numpy()
     labels = (t("tasks.reporting.yes", lang), t("tasks.tag.annual", lang))
-    return [[label for label, on in zip(labels, flags) if on] for flags in zip(reporting.to_numpy(), annual)]
+    return [[label for label, on in zip(labels, flags) if on] for flags in zip(_reporting(tasks), annual)]
 
 
 def list_table(tasks: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -25,8 +25,8 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 import pandas as pd
-import pyarrow as pa
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 from babel.numbers import format_decimal
 

@@ -13,7 +13,7 @@ from .i18n import t
 
 def csv_bytes(frame: pd.DataFrame | pa.Table) -> bytes:
     """UTF-8 with BOM so that Excel opens Vietnamese text correctly; formula-like text neutralised."""
-    safe = frame.to_pandas() if isinstance(frame, pa.Table) else frame.copy()  # a copy to neutralise in
+    safe = frame.to_pandas() if isinstance(frame, pa.Table) else frame.copy()  # neutralised below, not the original
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype) in ("str", "string"):
             safe[column] = safe[column].map(neutralise_formula)

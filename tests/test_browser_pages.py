@@ -20,9 +20,8 @@ TABLE = '[data-testid="stDataFrame"]'
 PAGES = [("", "nav.overview", "app.title", PLOT),
          ("sector_targets", "nav.sector_targets", "nav.sector_targets", PLOT),
          ("plans", "nav.plans", "nav.plans", TABLE)]
-# Per chart, the x of every value drawn (benchmarks left out): values are grouped into a trace per encoding, a range
-# is a segment [low, high] of its trace (segments separated by null), a point is [x].
-# The values drawn: not the benchmarks, nor the labels (text traces: the rows' and the ranges' labels).
+# Per chart, the x of every value drawn (benchmarks and labels left out: labels are text traces): values are grouped
+# into a trace per encoding, a range is a segment [low, high] of its trace (segments separated by null), a point is [x].
 PLOTTED_VALUES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
     gd => gd.data.filter(trace => trace.legendgroup !== 'benchmark' && trace.mode !== 'text').flatMap(trace => {
         if (!trace.mode.includes('lines')) return trace.x.map(x => [x]);

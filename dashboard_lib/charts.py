@@ -443,17 +443,16 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
     traces.append(_row_labels(positions, list(data["row_label"])))
 
     # Group labels (province / national) at the left, a thin rule between groups.
-    labels, rules, previous = [], [], None
+    groups, rules, previous = [], [], None
     for record in records:
         if record["entity"] == previous:
             continue
         if previous is not None:
             rules.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=record["_y"] - 0.8,
                               y1=record["_y"] - 0.8, line=dict(color="#c9c9d1", width=1)))
-        labels.append(dict(text=f"<b>{_escape(record['entity'])}</b>", xref="paper", yref="y", x=0, y=record["_y"],
-                           xanchor="right", yanchor="middle", xshift=-LABEL_COLUMN, showarrow=False,
-                           font=dict(size=13, color="#262730"), align="right"))
+        groups.append((record["entity"], record["_y"]))
         previous = record["entity"]
+    traces.append(_group_labels(groups))
     kinds = [k for k in ("baseline", "project_scale") if k in set(data["kind"])]
     note = t("charts.note.kinds", lang) if kinds else ""
     lows = [r["value_low"] for r in records] + [r["benchmark_low"] for r in bench]
@@ -465,12 +464,12 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
     default_subtitle = t("charts.ranges.subtitle", lang, unit=unit or t("col.value", lang))
     if note:
         default_subtitle += " " + note
-    n_groups = len(labels)
+    n_groups = len(groups)
     height = _height(len(data) + 0.6 * (n_groups - 1))
     layout = _layout_dict(lang, title=title or indicator_label, subtitle=subtitle or default_subtitle, height=height)
     source = widgets.source_line([*data["document_number"], *(r["benchmark_document"] for r in bench)], built_on, lang)
     layout.update(
-        annotations=[*labels, _source_annotation(source)],
+        annotations=[_source_annotation(source)],
         shapes=rules,
         # Room on the right for the value labels.
         xaxis=dict(range=[low - 0.08 * span, high + 0.42 * span], showgrid=True, gridcolor="#e6e6ea",
@@ -485,6 +484,8 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
 
 
 ROW_LABELS = "row-labels"  # the name of the trace of row labels (`_row_labels`)
+GROUP_LABELS = "group-labels"  # the name of the trace of group labels (`_group_labels`)
+GROUP_LABEL_SIZE = 13
 
 
 def _row_labels(positions: list[float], labels: list[str]) -> dict:
@@ -495,3 +496,17 @@ def _row_labels(positions: list[float], labels: list[str]) -> dict:
                 text=[_escape(label) for label in labels], textposition="middle left",
                 textfont=dict(size=12, color="#262730"), cliponaxis=False, hoverinfo="skip", showlegend=False,
                 name=ROW_LABELS)
+
+
+def _group_labels(groups: list[tuple[str, float]]) -> dict:
+    """Each group's name (a province, the nation) left of its first row, right-aligned `LABEL_COLUMN` pixels
+    left of the plot, as a text trace rather than annotations: Plotly measures every annotation in the page
+    (a forced layout each; 60 groups at 100× the data cost more than the rest of the chart's text). A text
+    point cannot be shifted by pixels, so the column is kept by EM SPACEs after the name: each is one em wide
+    in every font and, unlike ordinary spaces, never collapsed in SVG text."""
+    ems = LABEL_COLUMN / GROUP_LABEL_SIZE
+    padding = "\u2003" * int(ems) + ("\u2002" if ems % 1 >= 0.5 else "")  # em spaces, then an en space
+    return dict(type="scatter", mode="text", x=[0] * len(groups), y=[y for _, y in groups], xaxis="x2",
+                text=[f"<b>{_escape(name)}</b>{padding}" for name, _ in groups], textposition="middle left",
+                textfont=dict(size=GROUP_LABEL_SIZE, color="#262730"), cliponaxis=False, hoverinfo="skip",
+                showlegend=False, name=GROUP_LABELS)

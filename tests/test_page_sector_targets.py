@@ -345,7 +345,8 @@ def test_range_chart_is_valid_plotly_with_values_grouped_by_encoding_and_the_ben
     assert json.loads(go.Figure(fig.to_dict()).to_json()) == spec
     bench = [trace for trace in spec["data"] if trace.get("legendgroup") == "benchmark"]
     labels = [trace for trace in spec["data"] if trace.get("name") == charts.ROW_LABELS]
-    value_labels = [trace for trace in spec["data"] if trace["mode"] == "text" and trace not in labels]
+    groups = [trace for trace in spec["data"] if trace.get("name") == charts.GROUP_LABELS]
+    value_labels = [trace for trace in spec["data"] if trace["mode"] == "text" and trace not in labels + groups]
     values = [trace for trace in spec["data"] if trace.get("legendgroup") != "benchmark" and trace["mode"] != "text"]
     data = charts.target_ranges_data(frame, "vi")
     # each row's label left of the plot, on the row's grid line: a text trace, not y tick labels (slow in Plotly)
@@ -353,6 +354,20 @@ def test_range_chart_is_valid_plotly_with_values_grouped_by_encoding_and_the_ben
     assert labels[0]["y"] == spec["layout"]["yaxis"]["tickvals"] and labels[0]["xaxis"] == "x2"
     assert labels[0]["hoverinfo"] == "skip" and labels[0]["showlegend"] is False
     assert spec["layout"]["yaxis"]["showticklabels"] is False and spec["layout"]["xaxis2"]["overlaying"] == "x"
+    # each group's name (nation, province) beside its first row, in a column of its own further left: a text trace
+    # as well, not annotations (Plotly measures each annotation); the only annotation left is the source line
+    entities = list(data["entity"])
+    first_rows = [y for i, y in enumerate(labels[0]["y"]) if i == 0 or entities[i] != entities[i - 1]]
+    assert len(groups) == 1 and groups[0]["y"] == first_rows and groups[0]["xaxis"] == "x2"
+    assert [text.split("</b>")[0] for text in groups[0]["text"]] == [f"<b>{e}" for e in dict.fromkeys(entities)]
+    padding = {text.split("</b>")[1] for text in groups[0]["text"]}
+    assert len(padding) == 1 and set(padding.pop()) <= {"\u2003", "\u2002"}  # em and en spaces only
+    padding_px = sum({"\u2003": 1, "\u2002": 0.5}[c] for c in groups[0]["text"][0].split("</b>")[1]) \
+        * groups[0]["textfont"]["size"]
+    assert abs(padding_px - charts.LABEL_COLUMN) <= groups[0]["textfont"]["size"] / 2
+    assert groups[0]["textposition"] == "middle left" and groups[0]["hoverinfo"] == "skip"
+    assert [a["text"] for a in spec["layout"]["annotations"]] == [a["text"] for a in spec["layout"]["annotations"]
+                                                                  if "01/01/2026" in a["text"]]
     drawn = plotted_values(spec)
     assert len(drawn) == len(frame)
     for row in data.itertuples():  # every value once, with its own hover text, in its own encoding

@@ -1338,8 +1338,7 @@ class View:
     any_plan: bool              # the selection (national plans included) has some plan
     provincial_path: bool       # some selected provincial plan has a path, not only points
     csv: pa.Table               # csv_frame of every plan of the selection, in the language
-    summary: pa.Table           # summary_table of the plans shown, indexed by plan, escaped for st.table
-    implied: pa.Table           # implied_table of the plans shown, indexed by year, escaped for st.table
+    tables: widgets.HtmlBlock   # summary_table (by plan) and implied_table (by year) of the plans shown
 
     @property
     def capped(self) -> bool:
@@ -1352,15 +1351,12 @@ def view(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, .
     meta, paths = _cached_paths(version, indicator, provinces, projection)
     shown = shown_paths(paths)
     provincial = [p for p in paths if not p.national]
-    summary = summary_table(shown, meta, lang)
-    if not summary.empty:
-        summary = widgets.escape_table(summary.set_index(t("trajectory.col.plan", lang)))
-    implied = implied_table(shown, meta, lang)
-    if not implied.empty:
-        implied = widgets.escape_table(implied.set_index(t("col.year", lang)))
+    summary, implied = summary_table(shown, meta, lang), implied_table(shown, meta, lang)
+    tables = [(None, frame.set_index(column)) for frame, column in
+              ((summary, t("trajectory.col.plan", lang)), (implied, t("col.year", lang))) if not frame.empty]
     return View(MappingProxyType(meta), tuple(shown), sum(not p.national for p in shown), len(provincial),
                 bool(paths), any(p.segments for p in provincial),
-                data.arrow(csv_frame(implied_numbers(paths), meta, lang)), data.arrow(summary), data.arrow(implied))
+                data.arrow(csv_frame(implied_numbers(paths), meta, lang)), widgets.tables_markup(tables))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -1373,10 +1369,11 @@ def _cached_checks(version: data.WarehouseVersion) -> tuple[list[Check], dict[st
 @dataclass(frozen=True)
 class ChecksView:
     """The checks of one selection as the page shows them, plan by plan, and all of them for the CSV."""
-    groups: tuple[tuple[str, pa.Table], ...]  # (plan, its checks by check) of the plans shown, escaped for Markdown
-    shown: int                                # provincial plans shown
-    total: int                                # provincial plans of the selection with some check
-    csv: pa.Table                             # checks_table of every plan of the selection
+    plans: tuple[str, ...]      # the plans shown (their checks: national plans and the first MAX_PLANS others)
+    tables: widgets.HtmlBlock   # each shown plan's checks, by check, under the plan's name
+    shown: int                  # provincial plans shown
+    total: int                  # provincial plans of the selection with some check
+    csv: pa.Table               # checks_table of every plan of the selection
 
     @property
     def capped(self) -> bool:
@@ -1389,15 +1386,15 @@ def checks_view(version: data.WarehouseVersion, provinces: tuple[str, ...], lang
     checks = select_checks(every, provinces)
     table = checks_table(checks, labels, lang)
     if not checks:
-        return ChecksView((), 0, 0, data.arrow(table))
+        return ChecksView((), widgets.tables_markup([]), 0, 0, data.arrow(table))
     provincial = list(dict.fromkeys(c.document_id for c in checks if c.scope != "national"))
     kept = set(provincial[:MAX_PLANS])
     shown = table[[c.scope == "national" or c.document_id in kept for c in checks]]
     plan_column, check_column = t("trajectory.col.plan", lang), t("trajectory.col.check", lang)
-    groups = tuple((widgets.escape_markdown(plan),
-                    data.arrow(widgets.escape_table(rows.drop(columns=plan_column).set_index(check_column))))
-                   for plan, rows in shown.groupby(plan_column, sort=False))
-    return ChecksView(groups, len(kept), len(provincial), data.arrow(table))
+    groups = [(plan, rows.drop(columns=plan_column).set_index(check_column))
+              for plan, rows in shown.groupby(plan_column, sort=False)]
+    return ChecksView(tuple(plan for plan, _ in groups), widgets.tables_markup(groups), len(kept), len(provincial),
+                      data.arrow(table))
 
 
 @data.shared(max_entries=32)

@@ -1,6 +1,7 @@
 """Small Streamlit building blocks every page uses the same way: source line, CSV download, notices."""
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import pandas as pd
@@ -97,22 +98,58 @@ def escape_markdown(text: object) -> str:
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in value)
 
 
+class HtmlBlock(str):
+    """Markup built once and cached. st.html takes it through `_repr_html_` as it is: given a plain string, it
+    dedents and strips it first, a scan of the whole text on every rerun (1.5 ms for 63 cards)."""
 
-def escape_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell, index label and header escaped for st.table (which renders Markdown): a page
-    that caches a table caches this once."""
-    def escape(value: object) -> object:
-        return escape_markdown(value) if isinstance(value, str) else value
-    shown = frame.map(escape)
-    shown.index = [escape(v) for v in shown.index]
-    shown.index.name = escape(frame.index.name)
-    shown.columns = [escape(c) for c in shown.columns]
-    return shown
+    def _repr_html_(self) -> str:
+        return str.__str__(self)
 
 
-def plain_table(frame: pd.DataFrame) -> None:
-    """st.table renders Markdown in cells and headers: show data-derived text (plan, province names) literally."""
-    st.table(escape_table(frame))
+# Static tables styled like st.table (light theme), as HTML. st.table renders every header and cell through its
+# Markdown renderer: the ~300 cells of the trajectories page cost the browser 0.3 s before the chart could be
+# drawn. Data text is plain text, so it is HTML-escaped here and shown exactly as it is.
+_TABLE_STYLE = """<style>
+.dv-tables{display:flex;flex-direction:column;gap:1rem}
+.dv-tables .dv-table-title{margin:0;font-weight:600}
+.dv-table{border:1px solid rgba(47,45,43,.1);border-radius:.5rem;overflow-x:auto;font-size:.875rem;line-height:1.5}
+.dv-table table{border-spacing:0;min-width:100%;color:inherit}
+.dv-table th,.dv-table td{padding:.25rem .375rem;border-right:1px solid rgba(47,45,43,.1);
+  border-bottom:1px solid rgba(47,45,43,.1);vertical-align:middle;text-align:left;font-weight:400;white-space:nowrap}
+.dv-table th{color:rgba(47,45,43,.7);padding-left:.5rem}
+.dv-table tr>:last-child{border-right:none}
+.dv-table tbody tr:last-child>*{border-bottom:none}
+.dv-table :is(th,td)>div{display:inline-block;max-width:25rem;white-space:normal;vertical-align:top}
+</style>"""
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value))
+
+
+def table_markup(frame: pd.DataFrame) -> str:
+    """`frame` as an HTML table, its index as the first column (headed by the index name); text escaped. Each
+    cell's text is a block at most 25rem wide, so long text wraps and a wide table narrows its columns first."""
+    head = "".join(f"<th><div>{_cell_text(name)}</div></th>" for name in [frame.index.name, *frame.columns])
+    rows = "".join(
+        f'<tr><th scope="row"><div>{_cell_text(label)}</div></th>'
+        + "".join(f"<td><div>{_cell_text(value)}</div></td>" for value in values) + "</tr>"
+        for label, values in zip(frame.index, frame.itertuples(index=False, name=None)))
+    return f'<div class="dv-table"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
+
+
+def tables_markup(tables: list[tuple[str | None, pd.DataFrame]]) -> HtmlBlock:
+    """Tables (each under its bold title, when it has one) as one element: see `table_markup`."""
+    parts = [(f'<p class="dv-table-title">{_cell_text(title)}</p>' if title else "") + table_markup(frame)
+             for title, frame in tables]
+    return HtmlBlock(f'{_TABLE_STYLE}<div class="dv-tables">{"".join(parts)}</div>')
+
+
+def html_block(markup: HtmlBlock) -> None:
+    """Markup built once (`tables_markup`, `card_grid_markup`) as one element."""
+    st.html(markup)
 
 
 # Cards in a responsive grid, styled like Streamlit's bordered containers and captions (light theme).
@@ -127,19 +164,6 @@ _CARD_GRID_STYLE = """<style>
 </style>"""
 
 
-class HtmlBlock(str):
-    """Markup built once and cached. st.html takes it through `_repr_html_` as it is: given a plain string, it
-    dedents and strips it first, a scan of the whole text on every rerun (1.5 ms for 63 cards)."""
-
-    def _repr_html_(self) -> str:
-        return str.__str__(self)
-
-
 def card_grid_markup(cards: list[str]) -> HtmlBlock:
     """HTML cards (already escaped: see tables.headline_cards) as one grid, in as many columns as fit."""
     return HtmlBlock(f'{_CARD_GRID_STYLE}<div class="dv-cards">{"".join(cards)}</div>')
-
-
-def card_grid(markup: HtmlBlock) -> None:
-    """The grid of `card_grid_markup`, as one element."""
-    st.html(markup)

@@ -35,7 +35,7 @@ st.caption(t("overview.cards.intro", lang))
 if cards is None:
     st.info(t("overview.cards.empty", lang))
 else:
-    widgets.card_grid(cards)
+    widgets.html_block(cards)
     widgets.csv_download(cards_csv, "dich-vu-2030-headline-targets", lang, key="overview_cards_csv")
 
 # ---------------------------------------------------------------- chart: provinces against the national line

@@ -111,10 +111,7 @@ export_ui.chart_export(figure, key="trajectory_chart", lang=lang, source=[p.docu
                        data_frame=shown.csv)
 
 st.subheader(t("trajectory.table.title", lang))
-# Cached Arrow tables, already escaped like widgets.plain_table's; their index (plan, year, check) is shown, and
-# saying so spares st.table converting each back to pandas to find out (30 ms a rerun).
-st.table(shown.summary, hide_index=False)
-st.table(shown.implied, hide_index=False)
+widgets.html_block(shown.tables)  # the summary by plan and the values by year, built once per selection
 st.caption(t("trajectory.table.note", lang))
 
 with st.expander(t("trajectory.method.title", lang), expanded=True):
@@ -128,8 +125,7 @@ if checks.capped:
     st.info(t("trajectory.capped.checks", lang, shown=checks.shown, total=formatting.number(checks.total, lang, 0),
               checks=formatting.number(len(checks.csv), lang, 0)))
     widgets.csv_download(checks.csv, "lo-trinh-2030_kiem-tra", lang, key="trajectory.checks_download")
-for plan, rows in checks.groups:  # escaped in the cache (widgets.escape_markdown)
-    st.markdown(f"**{plan}**")
-    st.table(rows, hide_index=False)
-if not checks.groups:
+if checks.plans:
+    widgets.html_block(checks.tables)  # each plan's checks under its name, built once per selection
+else:
     st.info(t("trajectory.checks.none", lang))

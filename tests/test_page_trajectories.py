@@ -6,6 +6,7 @@ tables) with the test's own arithmetic, never typed in and never taken from dash
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -116,13 +117,52 @@ def plan_ids(indicator: str, provinces: list[str] | None = None, national: bool 
 
 # ---------------------------------------------------------------- tests
 
-def _unescaped(frame):
-    """st.table shows data-derived text Markdown-escaped (widgets.plain_table): compare the text as displayed."""
-    plain = lambda v: v.replace("\\", "") if isinstance(v, str) else v  # noqa: E731
-    frame = frame.map(plain)
-    frame.index = [plain(v) for v in frame.index]
-    frame.columns = [plain(c) for c in frame.columns]
-    return frame
+class _Tables(HTMLParser):
+    """The tables of widgets.tables_markup as the browser reads them: (title or None, frame by its first column)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str | None, pd.DataFrame]] = []
+        self.title: str | None = None
+        self.rows: list[list[str]] = []
+        self.text: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td") or (tag == "p" and ("class", "dv-table-title") in attrs):
+            self.text = []
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td"):
+            self.rows[-1].append("".join(self.text))
+            self.text = None
+        elif tag == "p" and self.text is not None:
+            self.title, self.text = "".join(self.text), None
+        elif tag == "table":
+            (index_name, *columns), *body = self.rows
+            frame = pd.DataFrame([row[1:] for row in body], columns=columns,
+                                 index=pd.Index([row[0] for row in body], name=index_name))
+            self.tables.append((self.title, frame))
+            self.title, self.rows = None, []
+
+
+def html_tables(at: AppTest) -> list[tuple[str | None, pd.DataFrame]]:
+    """Every table the page shows as HTML (widgets.html_block), in order, with its title."""
+    tables = []
+    for block in at.get("html"):
+        parser = _Tables()
+        parser.feed(block.proto.body)
+        tables += parser.tables
+    return tables
+
+
+def shown_tables(at: AppTest) -> list[pd.DataFrame]:
+    return [frame for _title, frame in html_tables(at)]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -158,7 +198,7 @@ def test_default_view_draws_every_services_growth_plan(app_env, lang):
     hau_giang = next(tr for tr in fig["data"] if (tr.get("meta") or {}).get("bound") == "lower")
     assert hau_giang["line"]["dash"] == "dash" and round(hau_giang["y"][-1], 1) == 230.3
     # the year table: one column per plan, the 2030 row in the language's number format
-    table = _unescaped(at.table[1].value)
+    table = shown_tables(at)[1]
     assert str(table.index[-1]) == "2030"
     cell = table.loc["2030"].iloc[[i for i, c in enumerate(table.columns) if "02/CTr-UBND" in c][0]]
     assert cell == ("≥ 230,3" if lang == "vi" else "≥ 230.3")
@@ -257,7 +297,7 @@ def test_consistency_checks_show_hai_phong_freight_rate(app_env):
     levels = rows[rows["indicator_key"] == "freight_volume"].sort_values("target_year")
     stated = rows.loc[rows["indicator_key"] == "freight_volume_growth", "value_low"].iloc[0]
     compound = ((levels["value_low"].iloc[-1] / levels["value_low"].iloc[0]) ** (1 / 5) - 1) * 100
-    tables = [_unescaped(tb.value) for tb in at.table]
+    tables = shown_tables(at)
     checks = pd.concat([tb for tb in tables if t("trajectory.col.verdict", "vi") in tb.columns])
     freight = checks[checks[t("trajectory.col.inputs", "vi")].str.contains("207.900.000", regex=False)]
     assert len(freight) == 1
@@ -299,9 +339,9 @@ def test_more_plans_than_the_cap_shows_the_first_ones_with_a_note(app_env, cap_o
     first = [doc for code in selected for doc in sorted(set(rows.loc[rows["province_code"] == code, "document_id"]))]
     national = plan_ids("services_growth", [], national=True)
     assert documents_drawn(figure(at)) == set(first[:2]) | national
-    year_table = _unescaped(at.table[1].value)
+    summary, year_table = shown_tables(at)[:2]
     assert len(year_table.columns) == 2 + len(national)
-    assert len(_unescaped(at.table[0].value)) == 2 + len(national)
+    assert len(summary) == 2 + len(national)
     # the CSV behind the chart still holds every plan of the selection
     version = at.session_state["warehouse_version"]
     shown = cap_of_two.view(version, "services_growth", tuple(selected), False, "vi")
@@ -313,10 +353,9 @@ def test_more_plans_than_the_cap_shows_the_first_ones_with_a_note(app_env, cap_o
 
 def test_more_plans_with_checks_than_the_cap_lists_the_first_ones_and_offers_all(app_env, cap_of_two):
     at = open_page("en")
-    tables = [_unescaped(tb.value) for tb in at.table]
-    checks = [tb for tb in tables if t("trajectory.col.verdict", "en") in tb.columns]
-    headings = [m.value.strip("*").replace("\\", "") for m in at.markdown if m.value.startswith("**")]
-    assert len(checks) == len(headings)
+    checks = [(title, tb) for title, tb in html_tables(at) if t("trajectory.col.verdict", "en") in tb.columns]
+    headings = [title for title, _ in checks]
+    assert all(headings) and len(set(headings)) == len(headings)  # each plan's checks under its name, once
     national_numbers = set(curated().query("province_code == 'VN'")["document_number"])
     national = [h for h in headings if any(h.endswith(f" – {number}") for number in national_numbers)]
     provincial = [h for h in headings if h not in national]
@@ -333,3 +372,20 @@ def test_more_plans_with_checks_than_the_cap_lists_the_first_ones_and_offers_all
     plans_in_csv = set(every.csv[t("trajectory.col.plan", "en")].to_pylist())
     assert len(plans_in_csv) == every.total + len(national) and set(provincial) <= plans_in_csv
     assert at.get("download_button"), "the checks' CSV download"
+
+
+def test_tables_show_data_text_as_text():
+    """The page's tables are HTML built from data (widgets.tables_markup): markup in a name or a cell is escaped,
+    Markdown stays literal, a missing value is an empty cell, and the parser above reads back what was given."""
+    from dashboard_lib import widgets
+    hostile = '<img src=x onerror="alert(1)"> **bold** & <script>alert(2)</script>'
+    frame = pd.DataFrame({"Giải thích": [hostile, None]}, index=pd.Index(["<b>A</b>", "B"], name="Kế hoạch"))
+    markup = widgets.tables_markup([("Plan <i>1</i>", frame), (None, frame)])
+    assert "<img" not in markup and "<script" not in markup and "<b>A" not in markup and "<i>1" not in markup
+    parser = _Tables()
+    parser.feed(str(markup))
+    (title, first), (untitled, second) = parser.tables
+    assert title == "Plan <i>1</i>" and untitled is None
+    assert list(first.index) == ["<b>A</b>", "B"] and first.index.name == "Kế hoạch"
+    assert list(first["Giải thích"]) == [hostile, ""]
+    assert second.equals(first)

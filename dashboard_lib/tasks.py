@@ -10,6 +10,7 @@ The functions that touch Streamlit (`tables`, `options`, `view`, `filter_widgets
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -295,24 +296,47 @@ def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str, *, s
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}, showlegend=False)
     role = t(f"tasks.role.{f.role}.matrix", lang)
     height = 300 + 34 * len(agencies)
+    agency_ticks = [_short(agency_label[a]) for a in agencies]
+    sector_ticks = [sector_label[s] for s in sectors]
+    left, right, top = _matrix_margins(agency_ticks, sector_ticks)
     layout = dict(
         title={"text": t("tasks.matrix.title", lang, role=role),
                "subtitle": {"text": t("tasks.matrix.unit", lang)}, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top", "yref": "container",
                "pad": {"t": 12, "l": 4}, "font": {"size": 18}},
-        height=height, margin={"l": 10, "r": 110, "t": 200, "b": 70}, font={"family": FONT, "size": 13},
+        height=height, margin={"l": left, "r": right, "t": top, "b": 70, "autoexpand": False},
+        font={"family": FONT, "size": 13},
         separators=formatting.plotly_separators(lang), plot_bgcolor="white", clickmode="event+select",
         dragmode=False, hovermode="closest",
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": sectors, "tickvals": sectors,
-               "ticktext": [sector_label[s] for s in sectors], "side": "top", "tickangle": -35,
-               "fixedrange": True, "tickfont": {"size": 12}, "showgrid": True, "gridcolor": "#f0f0f0",
+               "ticktext": sector_ticks, "side": "top", "tickangle": -MATRIX_TICK_ANGLE, "automargin": False,
+               "fixedrange": True, "tickfont": {"size": MATRIX_TICK_SIZE}, "showgrid": True, "gridcolor": "#f0f0f0",
                "range": [-0.6, len(sectors) - 0.4]},
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": agencies, "tickvals": agencies,
-               "ticktext": [_short(agency_label[a]) for a in agencies], "autorange": "reversed",
-               "fixedrange": True, "showgrid": True, "gridcolor": "#f0f0f0"},
+               "ticktext": agency_ticks, "autorange": "reversed", "automargin": False,
+               "tickfont": {"size": MATRIX_TICK_SIZE}, "fixedrange": True, "showgrid": True, "gridcolor": "#f0f0f0"},
         annotations=[{"text": source, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "yshift": -40,
                       "showarrow": False, "xanchor": "right", "yanchor": "top",
                       "font": {"size": 11, "color": "#555"}}])
     return charts.figure_from_dicts([trace], layout, shared=shared)
+
+
+MATRIX_TICK_SIZE = 12
+MATRIX_TICK_ANGLE = 35  # degrees, the sector names above the matrix rising to the right
+MATRIX_TILE = 29        # pixels, a tile's side: the narrowest a column can be
+
+
+def _matrix_margins(agency_ticks: list[str], sector_ticks: list[str]) -> tuple[int, int, int]:
+    """Left, right and top margins (px) that fit the matrix's tick labels. Fixed rather than Plotly's automatic
+    margins (which Streamlit's theme turns on): those lay the chart out a second time on its first draw, 0.6 s in the
+    browser at 100× the data. The sector names rise at MATRIX_TICK_ANGLE from their columns (at least a tile wide),
+    so the last ones reach past the plot's right edge by their run less the columns between them and that edge."""
+    cos, sin = math.cos(math.radians(MATRIX_TICK_ANGLE)), math.sin(math.radians(MATRIX_TICK_ANGLE))
+    left = max(formatting.text_width_px(label, MATRIX_TICK_SIZE) for label in agency_ticks) + 16
+    widths = [formatting.text_width_px(label, MATRIX_TICK_SIZE) for label in sector_ticks]
+    n = len(widths)
+    right = max([width * cos - (n - 1 - i + 0.4) * MATRIX_TILE for i, width in enumerate(widths)] + [0]) + 12
+    top = max(200, max(widths) * sin + 30)  # 200: room for the title and the unit line beside the rising names
+    return math.ceil(left), math.ceil(right), math.ceil(top)
 
 
 def matrix_cell_from_selection(selection: dict | None) -> tuple[str, str] | None:

@@ -36,6 +36,24 @@ def test_tasks_page_screenshot(browser, app_url, lang):
         assert t("tasks.deadlines.title", lang) in body
         assert not re.search(r"\btasks\.[a-z_]+\.[a-z_.]+", body)  # no untranslated key
         assert page.locator(f"{CHART} g.points path").count() > 20  # the matrix tiles
+        # The matrix has fixed margins (tasks._matrix_margins, estimated without a browser): every agency and
+        # sector name fits in the chart, beside the plot and above it, and none is cut at the chart's edges.
+        layout = page.evaluate("""() => {
+            const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+            const svg = gd.querySelector('.main-svg').getBoundingClientRect();
+            const plot = gd.querySelector('.cartesianlayer .bg, .bglayer rect').getBoundingClientRect();
+            const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+            return {svg: [svg.left, svg.top, svg.right, svg.bottom], plot: [plot.left, plot.top, plot.right, plot.bottom],
+                    automargin: gd._fullLayout.margin.autoexpand,
+                    agencies: [...gd.querySelectorAll('.ytick text')].map(box),
+                    sectors: [...gd.querySelectorAll('.xtick text')].map(box)};
+        }""")
+        assert layout["automargin"] is False and layout["agencies"] and layout["sectors"]
+        left, top, right, bottom = layout["svg"]
+        for x0, y0, x1, y1 in layout["agencies"] + layout["sectors"]:
+            assert left <= x0 and x1 <= right and top <= y0 and y1 <= bottom, (layout["svg"], (x0, y0, x1, y1))
+        assert max(x1 for _x0, _y0, x1, _y1 in layout["agencies"]) <= layout["plot"][0]
+        assert max(y1 for _x0, _y0, _x1, y1 in layout["sectors"]) <= layout["plot"][1]
     finally:
         page.close()
 

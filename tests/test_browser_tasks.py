@@ -43,7 +43,8 @@ def test_tasks_page_screenshot(browser, app_url, lang):
             const svg = gd.querySelector('.main-svg').getBoundingClientRect();
             const plot = gd.querySelector('.cartesianlayer .bg, .bglayer rect').getBoundingClientRect();
             const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
-            return {svg: [svg.left, svg.top, svg.right, svg.bottom], plot: [plot.left, plot.top, plot.right, plot.bottom],
+            return {svg: [svg.left, svg.top, svg.right, svg.bottom],
+                    plot: [plot.left, plot.top, plot.right, plot.bottom],
                     automargin: gd._fullLayout.margin.autoexpand,
                     agencies: [...gd.querySelectorAll('.ytick text')].map(box),
                     sectors: [...gd.querySelectorAll('.xtick text')].map(box)};

@@ -179,7 +179,7 @@ class MapData:
     units: pd.DataFrame    # one row per map unit: code, name_vi, name_en, members, status, z, combined, n_values
     values: pd.DataFrame   # one row per target value behind the map, with its benchmark and colour number
     members: pd.DataFrame  # old provinces: province_code, name_vi, name_en, unit_code, planned
-    built_on: str = ""
+    built_on: str = ""     # the build date, ISO (shown in the reader's format: source_parts)
     documents: tuple[str, ...] = field(default_factory=tuple)
     plan_documents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["province_code", "document_number"]))  # every provincial plan loaded
@@ -459,7 +459,8 @@ def colourbar_title(md: MapData, lang: str) -> str:
 
 def source_parts(md: MapData, shape: str, lang: str) -> tuple[str, str]:
     """(the plans the map draws from, what the shapes are)."""
-    plans = source_line(list(md.documents), md.built_on, lang) if md.documents else t("map.source.no_values", lang)
+    plans = (source_line(list(md.documents), formatting.date_text(md.built_on, lang), lang) if md.documents
+             else t("map.source.no_values", lang))
     tail = t("map.source.boundaries", lang) if shape == "boundary" else t("map.source.tiles", lang)
     return plans, tail
 
@@ -784,7 +785,7 @@ def _tile_name(name: str, width: int = 8) -> str:
 def wrap(text: str, width: int = 100) -> str:
     """Plain text on lines of at most `width` characters (Plotly annotations do not wrap), escaped."""
     lines: list[str] = []
-    for word in text.split():
+    for word in filter(None, text.split(" ")):  # not split(): that would break at non-breaking spaces too
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:

@@ -575,7 +575,7 @@ def matrix_chart(version, lang: str, key: tuple) -> go.Figure:
     """The matrix of a selection (`Filters.key()` with the cell the page shows), sourced to its plans: a
     charts.SharedFigure, the same object for every session making that selection, so NEVER modify it."""
     shown = view(version, lang, key, widgets.LIST_LIMIT)  # as the page calls it: the same cache entry
-    source = widgets.source_line(shown.selection_documents, data.build_date(version), lang)
+    source = widgets.source_line(shown.selection_documents, data.built_on_text(version, lang), lang)
     return matrix_figure(shown.counts.to_pandas(), Filters.from_key(key), lang, source, shared=True)
 
 

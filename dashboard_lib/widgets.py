@@ -74,12 +74,14 @@ SOURCE_LIMIT = 8
 
 
 def source_line(document_numbers, built_on: str | None, lang: str) -> str:
-    """'Nguồn: 117/KH-UBND, 158/KH-UBND …' under a chart (and inside exported figures)."""
+    """'Nguồn: 117/KH-UBND, 158/KH-UBND …' under a chart (and inside exported figures). `built_on`: the build date
+    as the reader writes it (data.built_on_text); its spaces are made non-breaking, so that a chart wrapping its
+    source line never splits '22 Nov 2026'."""
     numbers = sorted(dict.fromkeys(str(d) for d in document_numbers))
     documents = ", ".join(numbers[:SOURCE_LIMIT])
     if len(numbers) > SOURCE_LIMIT:
         documents += " " + t("source.more", lang, n=formatting.number(len(numbers) - SOURCE_LIMIT, lang, 0))
-    return t("source.line", lang, documents=documents, built_on=built_on or "–")
+    return t("source.line", lang, documents=documents, built_on=(built_on or "–").replace(" ", "\u00a0"))
 
 
 def notice_invalid_url(messages: list[str], lang: str) -> None:

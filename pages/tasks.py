@@ -20,7 +20,7 @@ if lib.tables(version).tasks.empty:
 
 filters, problems = lib.filter_widgets(lib.options(version, lang), lang)
 widgets.notice_invalid_url(problems, lang)
-built_on = data.build_date(version)
+built_on = data.built_on_text(version, lang)
 
 view = lib.view(version, lang, filters.key(), widgets.LIST_LIMIT)
 if view.n_selection == 0:

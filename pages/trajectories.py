@@ -101,7 +101,7 @@ if points_only:
 if conflicts:
     st.caption(t("trajectory.conflict_note", lang, plans=", ".join(conflicts)))
 
-built_on = data.build_date(version)
+built_on = data.built_on_text(version, lang)
 source = widgets.source_line([p.document_number for p in paths], built_on, lang)
 figure = trajectory.chart(version, indicator, tuple(provinces), projection, lang, source)
 st.plotly_chart(figure, key="trajectory.chart", config={"displaylogo": False})

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections import Counter
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO
+from dashboard_lib import data, formatting
 from dashboard_lib.i18n import t
 
 
@@ -97,3 +100,20 @@ def test_changed_curated_files_are_noticed_at_most_a_second_later(tmp_path, monk
     (folder / "targets" / "X-2.csv").write_text("a\n", encoding="utf-8")
     now[0] += data.STATE_CHECK_SECONDS
     assert data._data_state_key() != changed  # a new plan file too
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_chart_dates_its_source_line_in_the_readers_format(app_env, lang):
+    """Each page's chart names its plans and the build date, as 22/11/2026 (vi) or 22 Nov 2026 (en), never ISO."""
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    expected = formatting.date_text(data.build_date(at.session_state["warehouse_version"]), lang).replace(" ", "\u00a0")
+    assert expected  # with non-breaking spaces: a chart wrapping its source line never splits the date
+    for page in ["overview", "map", "sector_targets", "trajectories", "tasks"]:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        source = " ".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
+        assert expected in source, (page, source)
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", source), (page, source)

@@ -194,9 +194,3 @@ def thumbnail(item: Mapping, lang: str) -> bytes | None:
     image.save(out, format="PNG", optimize=True)
     cache[key] = out.getvalue()
     return cache[key]
-
-
-def markdown_text(text: str) -> str:
-    """Text from data shown through st.markdown: Markdown and HTML characters escaped."""
-    special = "\\`*_{}[]()#+-.!|<>~$"
-    return "".join("\\" + c if c in special else c for c in str(text))

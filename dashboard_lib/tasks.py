@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -744,14 +743,11 @@ def table_height(rows: int, row: int = 35, limit: int = 560) -> int:
     return min(40 + row * max(rows, 1), limit)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
-
-
 def markdown_text(text: object) -> str:
     """Data text made inert for st.markdown: every Markdown/HTML/emoji-shortcode character escaped."""
     if not isinstance(text, str):
         return ""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return widgets.escape_markdown(" ".join(text.split()))
 
 
 def task_card(task: pd.Series, lang: str) -> None:

@@ -91,11 +91,11 @@ def notice_invalid_url(messages: list[str], lang: str) -> None:
 
 # ---------------------------------------------------------------- added for the analytical pages
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$="  # ':' for emoji and icon shortcodes, '=' for setext headings
 
 
 def escape_markdown(text: object) -> str:
-    """Text from the data shown inside st.markdown as plain text (no markup, no HTML, no LaTeX)."""
+    """Text from the data shown inside st.markdown as plain text (no markup, no HTML, no LaTeX, no shortcodes)."""
     value = "" if text is None else str(text)
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in value)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import export, export_ui, page
+from dashboard_lib import export, export_ui, page, widgets
 from dashboard_lib.i18n import t
 
 lang, _version = page.context()
@@ -31,11 +31,11 @@ else:
                 else:
                     st.caption(t("deck.no_thumbnail", lang))
             with text:
-                st.markdown(f"**{t('deck.slide_no', lang, n=index + 2)} · {export_ui.markdown_text(item['title'])}**")
+                st.markdown(f"**{t('deck.slide_no', lang, n=index + 2)} · {widgets.escape_markdown(item['title'])}**")
                 if item.get("subtitle"):
-                    st.caption(export_ui.markdown_text(item["subtitle"]))
+                    st.caption(widgets.escape_markdown(item["subtitle"]))
                 if item.get("source"):
-                    st.caption(export_ui.markdown_text(export.source_text(item["source"], lang)))
+                    st.caption(widgets.escape_markdown(export.source_text(item["source"], lang)))
                 if item.get("lang") and item["lang"] != lang:
                     st.caption(t("deck.other_language", lang))
             with buttons:

@@ -313,6 +313,10 @@ def test_matrix_click_and_data_text_helpers():
     assert lib.matrix_cell_from_selection({"selection": {"points": []}}) is None
     assert lib.parse_cell(lib.cell_value("dept_health", "health")) == ("dept_health", "health")
     assert lib.markdown_text("**x** <b>y</b> :material/home:") == r"\*\*x\*\* \<b\>y\</b\> \:material/home\:"
+    # the one escaper every page uses: a heading underlined with '=' (setext) or a shortcode stays text
+    from dashboard_lib import widgets
+    assert widgets.escape_markdown("Plan\n===\n:smile: $x$") == "Plan\n\\=\\=\\=\n\\:smile\\: \\$x\\$"
+    assert lib.markdown_text("a\n  b ===") == r"a b \=\=\="
 
 
 # ---------------------------------------------------------------- the page (AppTest)

@@ -42,6 +42,18 @@ TOP = 150  # pixels above the plot: title, subtitle, legend
 BOTTOM = 100  # pixels below the plot: axis title and the source line
 
 
+def wrap_lines(text: str, width: int) -> str:
+    """Text broken into lines of at most `width` characters at spaces (a longer word keeps its own line), joined
+    with <br>: Plotly does not wrap titles or annotations. Non-breaking spaces hold their words together."""
+    lines: list[str] = []
+    for word in filter(None, text.split(" ")):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _escape(text: str) -> str:
     """Data text inside Plotly's labels and hover: <, > and & escaped so it cannot add markup. Quotes stay as they
     are (Plotly shows an escaped quote as the literal text &quot;, and there are no attributes to break out of)."""

@@ -33,7 +33,7 @@ import streamlit as st
 from plotly.colors import sample_colorscale
 
 from . import data, formatting
-from .charts import figure_from_dicts
+from .charts import figure_from_dicts, wrap_lines
 from .i18n import t
 from .widgets import source_line
 
@@ -783,14 +783,8 @@ def _tile_name(name: str, width: int = 8) -> str:
 
 
 def wrap(text: str, width: int = 100) -> str:
-    """Plain text on lines of at most `width` characters (Plotly annotations do not wrap), escaped."""
-    lines: list[str] = []
-    for word in filter(None, text.split(" ")):  # not split(): that would break at non-breaking spaces too
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(_e(line) for line in lines)
+    """Plain text on lines of at most `width` characters (charts.wrap_lines), escaped."""
+    return "<br>".join(_e(line) for line in wrap_lines(text, width).split("<br>"))
 
 
 def _fc(features: list[dict]) -> dict:

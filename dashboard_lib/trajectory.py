@@ -740,8 +740,8 @@ def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
                     else t("trajectory.base_year", lang))
     else:
         y_title = unit
-    reading = wrap(t("trajectory.how_to_read", lang), 115)
-    footer = wrap(_plotly_text(source), 135)
+    reading = charts.wrap_lines(t("trajectory.how_to_read", lang), 115)
+    footer = charts.wrap_lines(_plotly_text(source), 135)
     if years and min(years) < 2025 < max(years):
         fig.add_vline(x=2025, line=dict(color="#9A9A9A", width=1, dash="dot"))
     fig.update_layout(
@@ -765,19 +765,6 @@ def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
     )
     fig.update_yaxes(showgrid=True, gridcolor="#E5E5E5")
     return fig
-
-
-def wrap(text: str, width: int) -> str:
-    """Break a long annotation into lines (Plotly does not wrap text) at spaces, joined with <br>."""
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    lines.append(line)
-    return "<br>".join(lines)
 
 
 def _hover(path: Path, segment: Segment, low: float, high: float, lang: str, decimals: int) -> str:

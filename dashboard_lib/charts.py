@@ -42,16 +42,16 @@ TOP = 150  # pixels above the plot: title, subtitle, legend
 BOTTOM = 100  # pixels below the plot: axis title and the source line
 
 
-def wrap_lines(text: str, width: int) -> str:
-    """Text broken into lines of at most `width` characters at spaces (a longer word keeps its own line), joined
-    with <br>: Plotly does not wrap titles or annotations. Non-breaking spaces hold their words together."""
+def wrap_lines(text: str, width: int) -> list[str]:
+    """Text broken into lines of at most `width` characters at spaces (a longer word keeps its own line), for
+    joining with <br>: Plotly does not wrap titles or annotations. Non-breaking spaces hold their words together."""
     lines: list[str] = []
     for word in filter(None, text.split(" ")):
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return "<br>".join(lines)
+    return lines
 
 
 def _escape(text: str) -> str:

@@ -784,7 +784,7 @@ def _tile_name(name: str, width: int = 8) -> str:
 
 def wrap(text: str, width: int = 100) -> str:
     """Plain text on lines of at most `width` characters (charts.wrap_lines), escaped."""
-    return "<br>".join(_e(line) for line in wrap_lines(text, width).split("<br>"))
+    return "<br>".join(_e(line) for line in wrap_lines(text, width))
 
 
 def _fc(features: list[dict]) -> dict:

@@ -740,8 +740,8 @@ def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
                     else t("trajectory.base_year", lang))
     else:
         y_title = unit
-    reading = charts.wrap_lines(t("trajectory.how_to_read", lang), 115)
-    footer = charts.wrap_lines(_plotly_text(source), 135)
+    reading = "<br>".join(charts.wrap_lines(t("trajectory.how_to_read", lang), 115))
+    footer = "<br>".join(charts.wrap_lines(_plotly_text(source), 135))
     if years and min(years) < 2025 < max(years):
         fig.add_vline(x=2025, line=dict(color="#9A9A9A", width=1, dash="dot"))
     fig.update_layout(

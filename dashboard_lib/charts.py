@@ -13,7 +13,6 @@ Encodings never rely on colour alone (Okabe–Ito palette, safe for colour-blind
 """
 from __future__ import annotations
 
-import html
 import textwrap
 from functools import lru_cache
 from typing import NamedTuple
@@ -54,10 +53,7 @@ def wrap_lines(text: str, width: int) -> list[str]:
     return lines
 
 
-def _escape(text: str) -> str:
-    """Data text inside Plotly's labels and hover: <, > and & escaped so it cannot add markup. Quotes stay as they
-    are (Plotly shows an escaped quote as the literal text &quot;, and there are no attributes to break out of)."""
-    return html.escape(text, quote=False)
+_escape = widgets.escape_html  # data text inside Plotly's labels and hover
 
 
 # ---------------------------------------------------------------- figures shared between sessions

@@ -19,7 +19,6 @@ marker on the map flags it.
 """
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Mapping
@@ -35,7 +34,7 @@ from plotly.colors import sample_colorscale
 from . import data, formatting
 from .charts import figure_from_dicts, wrap_lines
 from .i18n import t
-from .widgets import source_line
+from .widgets import escape_html, source_line
 
 VIEWS = ("63", "34")
 MODES = ("value", "diff")
@@ -310,10 +309,7 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
 # Text: hover, legend, titles, CSV, side panel (pure)
 # =====================================================================================================
 
-def _e(text: object) -> str:
-    """Data text inside Plotly's hover/labels: shown as text, never as markup."""
-    return html.escape("" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text),
-                       quote=False)
+_e = escape_html  # data text inside Plotly's hover and labels, in dozens of places
 
 
 def _present(value: object) -> bool:

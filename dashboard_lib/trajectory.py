@@ -695,9 +695,7 @@ def plan_label(path: Path, lang: str) -> str:
     return f"{path.name(lang)} – {path.document_number}"
 
 
-def _plotly_text(text: str) -> str:
-    """Plotly reads a few HTML-like tags in text: data must not be able to add any."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_plotly_text = widgets.escape_html  # Plotly reads a few HTML-like tags in text: data must not add any
 
 
 def legend_name(path: Path, lang: str) -> str:

@@ -94,6 +94,15 @@ def notice_invalid_url(messages: list[str], lang: str) -> None:
 _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$="  # ':' for emoji and icon shortcodes, '=' for setext headings
 
 
+def escape_html(text: object) -> str:
+    """Data text shown as text in HTML or in Plotly's labels and hover: <, > and & escaped so it cannot add markup;
+    a missing value is empty. Quotes stay as they are (Plotly shows an escaped quote as the literal text &quot;,
+    and text is never put inside an attribute)."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return html.escape(str(text), quote=False)
+
+
 def escape_markdown(text: object) -> str:
     """Text from the data shown inside st.markdown as plain text (no markup, no HTML, no LaTeX, no shortcodes)."""
     value = "" if text is None else str(text)
@@ -125,26 +134,20 @@ _TABLE_STYLE = """<style>
 </style>"""
 
 
-def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return html.escape(str(value))
-
-
 def table_markup(frame: pd.DataFrame) -> str:
     """`frame` as an HTML table, its index as the first column (headed by the index name); text escaped. Each
     cell's text is a block at most 25rem wide, so long text wraps and a wide table narrows its columns first."""
-    head = "".join(f"<th><div>{_cell_text(name)}</div></th>" for name in [frame.index.name, *frame.columns])
+    head = "".join(f"<th><div>{escape_html(name)}</div></th>" for name in [frame.index.name, *frame.columns])
     rows = "".join(
-        f'<tr><th scope="row"><div>{_cell_text(label)}</div></th>'
-        + "".join(f"<td><div>{_cell_text(value)}</div></td>" for value in values) + "</tr>"
+        f'<tr><th scope="row"><div>{escape_html(label)}</div></th>'
+        + "".join(f"<td><div>{escape_html(value)}</div></td>" for value in values) + "</tr>"
         for label, values in zip(frame.index, frame.itertuples(index=False, name=None)))
     return f'<div class="dv-table"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
 
 
 def tables_markup(tables: list[tuple[str | None, pd.DataFrame]]) -> HtmlBlock:
     """Tables (each under its bold title, when it has one) as one element: see `table_markup`."""
-    parts = [(f'<p class="dv-table-title">{_cell_text(title)}</p>' if title else "") + table_markup(frame)
+    parts = [(f'<p class="dv-table-title">{escape_html(title)}</p>' if title else "") + table_markup(frame)
              for title, frame in tables]
     return HtmlBlock(f'{_TABLE_STYLE}<div class="dv-tables">{"".join(parts)}</div>')
 

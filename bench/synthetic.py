@@ -203,7 +203,7 @@ def generate(out: Path, scale: float, seed: int = DEFAULT_SEED, with_tasks: bool
             "signer": rng.choice(SIGNERS), "signer_title_vi": rng.choice(["Chủ tịch", "Phó Chủ tịch"]),
             "implements": implemented, "horizon_start": start, "horizon_end": end, "vision_year": vision or "",
             "source_file": "", "note": SYNTHETIC_NOTE, "_targets": years})
-    write_rows(out / "documents.csv", doc_columns, [{c: d[c] for c in doc_columns} for d in documents])
+    write_rows(out / "documents.csv", doc_columns, [{c: d.get(c, "") for c in doc_columns} for d in documents])
 
     # ---- targets
     n_targets = round(REAL["targets"] * scale)

@@ -17,8 +17,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
-TEXT, OPTIONAL_TEXT, INT, OPTIONAL_INT, NUMBER, OPTIONAL_NUMBER, BOOL, DATE = (
-    "text", "text?", "int", "int?", "number", "number?", "bool", "date")
+TEXT, OPTIONAL_TEXT, INT, OPTIONAL_INT, NUMBER, OPTIONAL_NUMBER, BOOL, DATE, OPTIONAL_DATE = (
+    "text", "text?", "int", "int?", "number", "number?", "bool", "date", "date?")
 
 KINDS = ("target", "baseline", "project_scale")
 COMPARATORS = ("exact", "about", "at_least", "at_most", "range")
@@ -38,6 +38,23 @@ TIMING_VALUE_FORMATS = {"annual_date": (r"(\d{2})-(\d{2})", "MM-DD, e.g. 12-15 f
                         "year": (r"\d{4}", "YYYY, e.g. 2025"),
                         "period": (r"(\d{4})-(\d{4})", "YYYY-YYYY, e.g. 2021-2025")}
 MAX_TASK_TITLE_CHARS = 80
+
+# The source model. A value is read either in its document's own text (tier `primary_text`: the value names no
+# source_id and carries the verbatim clause, verified when we hold the text) or in a source listed in
+# sources.csv: an official report (government, Party, national news agency, the province's own portal or Party
+# newspaper) or the press. For those we hold no text: the value carries a locator in our own words, never a
+# copied sentence.
+SOURCE_TIERS = ("primary_text", "official_report", "press")
+LISTED_SOURCE_TIERS = ("official_report", "press")
+SOURCE_REPORTS = ("adopted", "draft")
+DOCUMENT_STATUSES = ("adopted", "draft")
+# Provinces are keyed by the 63 units before 1 July 2025 (provinces.csv) or the 34 since (provinces_2025.csv).
+PROVINCE_ERAS = ("63", "34")
+MERGER_DATE = dt.date(2025, 7, 1)
+VINTAGES = ("estimate", "preliminary", "official", "revised")  # in the order a statistics office publishes them
+ACHIEVED_ERAS = ("national", *PROVINCE_ERAS)
+ACHIEVED_COMPARATORS = ("exact", "about", "at_least", "at_most")
+MAX_LOCATOR_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,9 @@ class FileSpec:
     allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     optional: bool = False  # a table whose files may be absent altogether
     keep_raw: tuple[str, ...] = ()  # columns whose text as written is kept as _raw_<column>
+    # Columns a file may leave out of its header (read as empty): added to the model later, so files and
+    # spreadsheets written before them stay valid.
+    optional_columns: tuple[str, ...] = ()
 
 
 SPECS: list[FileSpec] = [
@@ -95,16 +115,38 @@ SPECS: list[FileSpec] = [
               "document_type_key": TEXT, "document_type_vi": TEXT, "title_vi": TEXT, "title_en": TEXT,
               "issue_date": DATE, "issuer_vi": TEXT, "signer": OPTIONAL_TEXT, "signer_title_vi": OPTIONAL_TEXT,
               "implements": OPTIONAL_TEXT, "horizon_start": INT, "horizon_end": INT, "vision_year": OPTIONAL_INT,
-              "source_file": OPTIONAL_TEXT, "note": OPTIONAL_TEXT},
+              "source_file": OPTIONAL_TEXT, "note": OPTIONAL_TEXT, "province_era": OPTIONAL_TEXT,
+              "status": OPTIONAL_TEXT},
              ["document_id"], {"scope": ("national", "provincial"),
-                               "document_type_key": ("decision", "action_programme", "plan")}),
+                               "document_type_key": ("decision", "action_programme", "plan", "party_resolution",
+                                                     "government_resolution", "assembly_resolution"),
+                               "province_era": PROVINCE_ERAS, "status": DOCUMENT_STATUSES},
+             optional_columns=("province_era", "status")),
+    FileSpec("sources", "sources.csv",
+             {"source_id": TEXT, "tier": TEXT, "publisher": TEXT, "title": OPTIONAL_TEXT, "url": TEXT,
+              "date_published": OPTIONAL_DATE, "date_accessed": OPTIONAL_DATE, "reports": TEXT, "note": OPTIONAL_TEXT},
+             ["source_id"], {"tier": LISTED_SOURCE_TIERS, "reports": SOURCE_REPORTS}, optional=True),
     FileSpec("targets", "targets/*.csv",
              {"target_id": TEXT, "document_id": TEXT, "province_code": TEXT, "sector_key": TEXT,
               "indicator_key": TEXT, "kind": TEXT, "comparator": TEXT, "value_low": NUMBER, "value_high": NUMBER,
               "unit_key": TEXT, "period_start": OPTIONAL_INT, "period_end": OPTIONAL_INT, "target_year": INT,
-              "year_basis": TEXT, "section": TEXT, "citation": TEXT, "note": OPTIONAL_TEXT},
-             ["target_id"], {"kind": KINDS, "comparator": COMPARATORS, "year_basis": YEAR_BASES},
-             keep_raw=("value_low", "value_high")),
+              "year_basis": TEXT, "section": OPTIONAL_TEXT, "citation": OPTIONAL_TEXT, "note": OPTIONAL_TEXT,
+              "source_id": OPTIONAL_TEXT, "locator": OPTIONAL_TEXT, "approximate": OPTIONAL_TEXT},
+             ["target_id"], {"kind": KINDS, "comparator": COMPARATORS, "year_basis": YEAR_BASES,
+                             "approximate": ("true", "false")},
+             keep_raw=("value_low", "value_high"), optional_columns=("source_id", "locator", "approximate")),
+    FileSpec("achieved", "achieved/*.csv",
+             {"achieved_id": TEXT, "province_era": TEXT, "province_code": TEXT, "indicator_key": TEXT,
+              "unit_key": TEXT, "comparator": TEXT, "value": NUMBER, "period_start": OPTIONAL_INT,
+              "period_end": OPTIONAL_INT, "year": INT, "vintage": TEXT, "source_id": TEXT, "locator": TEXT,
+              "note": OPTIONAL_TEXT},
+             ["achieved_id"], {"province_era": ACHIEVED_ERAS, "comparator": ACHIEVED_COMPARATORS,
+                               "vintage": VINTAGES}, optional=True, keep_raw=("value",)),
+    # Reviewed gaps: a province with no adopted target for an indicator says so, with the searches made.
+    FileSpec("coverage_gaps", "coverage_gaps.csv",
+             {"province_2025_code": TEXT, "indicator_key": TEXT, "status": TEXT, "searches": TEXT,
+              "reviewed_on": DATE, "note": OPTIONAL_TEXT},
+             ["province_2025_code", "indicator_key"], {"status": ("not_found",)}, optional=True),
     FileSpec("agencies", "agencies.csv",
              {"agency_key": TEXT, "label_vi": TEXT, "label_en": TEXT, "agency_type": TEXT},
              ["agency_key"], {"agency_type": AGENCY_TYPES}, optional=True),
@@ -119,7 +161,7 @@ SPECS: list[FileSpec] = [
 SPEC_BY_TABLE = {spec.table: spec for spec in SPECS}
 
 _PANDAS_TYPES = {TEXT: str, OPTIONAL_TEXT: str, INT: "Int64", OPTIONAL_INT: "Int64", NUMBER: "Float64",
-                 OPTIONAL_NUMBER: "Float64", BOOL: "boolean", DATE: "datetime64[ns]"}
+                 OPTIONAL_NUMBER: "Float64", BOOL: "boolean", DATE: "datetime64[ns]", OPTIONAL_DATE: "datetime64[ns]"}
 
 
 class CuratedData(dict):
@@ -158,7 +200,7 @@ def _decode(path: Path, raw: bytes, issues: list[Issue]) -> str | None:
 
 def _display(path: Path) -> str:
     parts = path.parts
-    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] in ("targets", "tasks") else f"data/{path.name}" \
+    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] in ("targets", "tasks", "achieved") else f"data/{path.name}" \
         if path.parent.name == "data" else str(path)
 
 
@@ -178,7 +220,7 @@ def read_csv_file(path: Path, spec: FileSpec, issues: list[Issue]) -> pd.DataFra
         return None
     header = [cell.strip() for cell in rows[0]]
     expected = list(spec.columns)
-    missing = [c for c in expected if c not in header]
+    missing = [c for c in expected if c not in header and c not in spec.optional_columns]
     extra = [c for c in header if c not in expected]
     for column in missing:
         issues.append(Issue(name, 1, column, "required column is missing from the header"))
@@ -194,14 +236,14 @@ def read_csv_file(path: Path, spec: FileSpec, issues: list[Issue]) -> pd.DataFra
             width_ok = False
     if missing or extra or len(set(header)) != len(header) or not width_ok:
         return None
-    positions = [header.index(column) for column in expected]
+    positions = [header.index(column) if column in header else None for column in expected]
     records, numbers = [], []
     for number, cells in enumerate(rows[1:], start=2):  # spreadsheet row numbers: the header is row 1
         if not cells:
             continue
         record = []
         for column, position in zip(expected, positions):
-            value = cells[position].strip()
+            value = cells[position].strip() if position is not None else ""
             if not unicodedata.is_normalized("NFC", value):
                 issues.append(Issue(name, number, column, "text was not NFC-normalised Unicode (e.g. decomposed "
                                                           "diacritics); normalised on load", "warning"))
@@ -252,7 +294,7 @@ def _friendly(kind: str, check: str, value: object, spec: FileSpec, column: str)
         return f"'{text}' is not a whole number"
     if kind == BOOL:
         return f"'{text}' is not true/false"
-    if kind == DATE:
+    if kind in (DATE, OPTIONAL_DATE):
         return f"'{text}' is not a date in the form YYYY-MM-DD"
     return f"'{text}' is invalid ({check})"
 
@@ -266,6 +308,9 @@ def typed_frame(frame: pd.DataFrame, spec: FileSpec, issues: list[Issue]) -> pd.
             frame[column] = frame[column].map(
                 lambda s: {"true": True, "false": False}.get(s.lower(), s) if isinstance(s, str) else s)
         if kind == DATE:
+            frame[column] = frame[column].map(
+                lambda s: s if not isinstance(s, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", s) else f"bad:{s}")
+        if kind == OPTIONAL_DATE:
             frame[column] = frame[column].map(
                 lambda s: s if not isinstance(s, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", s) else f"bad:{s}")
     try:
@@ -305,7 +350,7 @@ def load_curated(data_dir: Path) -> tuple[CuratedData, list[Issue]]:
         if not paths:
             if not spec.optional:
                 issues.append(Issue(f"data/{spec.pattern}", None, None, "required file is missing"))
-            tables[spec.table] = pd.DataFrame(columns=[*spec.columns, "_file", "_row"])
+            tables[spec.table] = empty_table(spec)
             tables.known[spec.table] = None if not spec.optional else set()
             continue
         frames = [read_csv_file(p, spec, issues) for p in paths]
@@ -317,6 +362,12 @@ def load_curated(data_dir: Path) -> tuple[CuratedData, list[Issue]]:
         _check_keys(tables[spec.table], spec, issues)
     check_references(tables, issues)
     return tables, issues
+
+
+def empty_table(spec: FileSpec) -> pd.DataFrame:
+    """A table with no rows but its columns typed, so the warehouse and its views get the same column types."""
+    columns = {column: pd.Series(dtype=_PANDAS_TYPES[kind]) for column, kind in spec.columns.items()}
+    return pd.DataFrame({**columns, "_file": pd.Series(dtype=str), "_row": pd.Series(dtype="int64")})
 
 
 def _check_keys(frame: pd.DataFrame, spec: FileSpec, issues: list[Issue]) -> None:
@@ -355,8 +406,8 @@ def check_references(t: CuratedData, issues: list[Issue]) -> None:
              "data/provinces_2025.csv", issues)
     _unknown(t["indicators"], "sector_key", known.get("sectors"), "sector", "data/sectors.csv", issues)
     _unknown(t["indicators"], "unit_key", known.get("units"), "unit", "data/units.csv", issues)
-    _unknown(t["documents"], "province_code", provinces, "province code", "data/provinces.csv", issues)
     _unknown(t["documents"], "implements", known.get("documents"), "document", "data/documents.csv", issues)
+    fill_document_eras(t["documents"])
     documents = {d["document_id"]: d for d in t["documents"].to_dict("records")}
     for doc in documents.values():
         national = doc["scope"] == "national"
@@ -364,13 +415,23 @@ def check_references(t: CuratedData, issues: list[Issue]) -> None:
             issues.append(Issue(doc["_file"], int(doc["_row"]), "province_code",
                                 f"a {doc['scope']} document must have province_code "
                                 f"{'VN' if national else 'of its province'}"))
+        elif not national:
+            problem = province_key_problem(t, doc["province_era"], doc["province_code"])
+            if problem:
+                issues.append(Issue(doc["_file"], int(doc["_row"]), "province_code", problem))
+            issue_date = doc["issue_date"]
+            if doc["province_era"] == "63" and pd.notna(issue_date) and issue_date.date() >= MERGER_DATE:
+                issues.append(Issue(doc["_file"], int(doc["_row"]), "province_era",
+                                    f"a document issued on {issue_date.date().isoformat()}, after the merger of "
+                                    "1 July 2025, is keyed to the 34 provinces: province_era must be 34 and "
+                                    "province_code a code of data/provinces_2025.csv"))
         if pd.notna(doc["horizon_start"]) and pd.notna(doc["horizon_end"]) \
                 and doc["horizon_start"] > doc["horizon_end"]:
             issues.append(Issue(doc["_file"], int(doc["_row"]), "horizon_end", "horizon_end is before horizon_start"))
 
+    sources = check_sources(t, issues)
     targets = t["targets"]
     _unknown(targets, "document_id", known.get("documents"), "document", "data/documents.csv", issues)
-    _unknown(targets, "province_code", provinces, "province code", "data/provinces.csv", issues)
     _unknown(targets, "sector_key", known.get("sectors"), "sector", "data/sectors.csv", issues)
     _unknown(targets, "unit_key", known.get("units"), "unit", "data/units.csv", issues)
     _unknown(targets, "indicator_key", known.get("indicators"), "indicator", "data/indicators.csv", issues)
@@ -381,6 +442,10 @@ def check_references(t: CuratedData, issues: list[Issue]) -> None:
             issues.append(Issue(row["_file"], int(row["_row"]), column, message))
 
         doc = documents.get(row["document_id"])
+        if row["province_code"] != NATIONAL_CODE:  # a province of the document's era (63 before the merger, 34 since)
+            problem = province_key_problem(t, doc["province_era"] if doc is not None else "63", row["province_code"])
+            if problem:
+                report("province_code", problem)
         if doc is not None:
             if row["province_code"] != doc["province_code"]:
                 report("province_code", f"'{row['province_code']}' differs from the document's province "
@@ -421,12 +486,19 @@ def check_references(t: CuratedData, issues: list[Issue]) -> None:
                 and year < int(doc["horizon_start"]) - 1:
             report("target_year", f"target year {year} is before the plan's base period "
                                   f"(starts {int(doc['horizon_start'])})")
-        if len(row["citation"] or "") > MAX_CITATION_CHARS:
+        if isinstance(row["citation"], str) and len(row["citation"]) > MAX_CITATION_CHARS:
             report("citation", f"citation is {len(row['citation'])} characters; keep it under "
                                f"{MAX_CITATION_CHARS} (a short verbatim excerpt)")
         if row["year_basis"] == "horizon" and not (isinstance(row["note"], str) and row["note"].strip()):
             report("note", "year_basis 'horizon' needs a note saying the plan gives no year")
+        check_value_source(row, doc, sources, report, known.get("sources"))
     check_tasks(t, issues)
+    check_achieved(t, issues, sources, indicator_unit)
+    gaps = t.get("coverage_gaps")
+    if gaps is not None and not gaps.empty:
+        _unknown(gaps, "province_2025_code", known.get("provinces_2025"), "post-2025 province",
+                 "data/provinces_2025.csv", issues)
+        _unknown(gaps, "indicator_key", known.get("indicators"), "indicator", "data/indicators.csv", issues)
 
 
 def _key_list(value: object) -> list[str]:
@@ -527,3 +599,117 @@ def check_tasks(t: CuratedData, issues: list[Issue]) -> None:
         for column in ("title_vi", "title_en"):
             if isinstance(row[column], str) and len(row[column]) > MAX_TASK_TITLE_CHARS:
                 report(column, f"title is {len(row[column])} characters; keep it under {MAX_TASK_TITLE_CHARS}")
+
+
+# ---------------------------------------------------------------- provinces of two eras, sources, achieved values
+
+def fill_document_eras(documents: pd.DataFrame) -> None:
+    """A provincial document without province_era takes the era of its issue date (before 1 July 2025: the 63
+    provinces; on or after: the 34); a national document has none."""
+    if documents.empty:
+        return
+    inferred = documents["issue_date"].map(
+        lambda d: None if pd.isna(d) else ("63" if d.date() < MERGER_DATE else "34"))
+    era = documents["province_era"].where(documents["province_era"].notna(), inferred)
+    documents["province_era"] = era.where(documents["scope"] == "provincial", None)
+
+
+def province_key_problem(t: CuratedData, era: str | None, code: object) -> str | None:
+    """Why `code` is not a province of `era` ('63' or '34'), or None when it is (or a reference failed to load)."""
+    old, new = t.known.get("provinces"), t.known.get("provinces_2025")
+    if era == "63":
+        if old is not None and code not in old:
+            return f"unknown province code '{code}' (see data/provinces.csv)"
+    elif era == "34" and new is not None and code not in new:
+        provinces = t["provinces"]
+        match = provinces[provinces["province_code"] == code]
+        if len(match):
+            before = match.iloc[0]
+            return (f"'{code}' ({before['name_vi']}) is a province code from before 1 July 2025; since then it is "
+                    f"part of {before['province_2025_code']}: key values adopted since the merger to the 34 "
+                    "provinces (data/provinces_2025.csv)")
+        return f"unknown province code '{code}' (see data/provinces_2025.csv)"
+    return None
+
+
+def check_sources(t: CuratedData, issues: list[Issue]) -> dict[str, dict]:
+    """sources.csv: every listed source has a web address and a publication date; returns them by id."""
+    sources = {}
+    for row in t["sources"].to_dict("records"):
+        sources[row["source_id"]] = row
+        url = row["url"]
+        if isinstance(url, str) and not re.fullmatch(r"https?://[^\s]+", url):
+            issues.append(Issue(row["_file"], int(row["_row"]), "url",
+                                f"'{url}' is not a web address (http:// or https://)"))
+    return sources
+
+
+def check_value_source(row: dict, doc: dict | None, sources: dict[str, dict], report,
+                       known_sources: set[str] | None = None) -> None:
+    """Where a value was read: in its document's own text (no source_id: the verbatim clause and its section are
+    required) or in a listed source (a locator in our own words, no copied sentence; never a draft as a target)."""
+    source_id, citation, locator = row.get("source_id"), row.get("citation"), row.get("locator")
+    if not isinstance(source_id, str):
+        if not isinstance(citation, str):
+            report("citation", "a value read in its document's own text needs the verbatim clause (citation); a "
+                               "value read in a report or newspaper names its source in source_id instead")
+        if not isinstance(row.get("section"), str):
+            report("section", "is empty but required for a value read in its document's own text")
+    else:
+        source = sources.get(source_id)
+        if source is None and source_id not in (known_sources or ()):
+            report("source_id", f"unknown source '{source_id}' (see data/sources.csv)")
+        elif source is not None and source["reports"] == "draft" and row["kind"] == "target":
+            report("source_id", f"source '{source_id}' reports a draft: a value from a draft (before adoption) is "
+                                "not a target")
+        if isinstance(citation, str):
+            report("citation", "a value read in a report or newspaper carries no copied sentence: leave citation "
+                               "empty and say where the figure is in locator, in your own words")
+        if not isinstance(locator, str):
+            report("locator", "a value read in a listed source needs a locator: where on the page the figure is, "
+                              "in your own words")
+    if isinstance(locator, str) and len(locator) > MAX_LOCATOR_CHARS:
+        report("locator", f"locator is {len(locator)} characters; keep it under {MAX_LOCATOR_CHARS}")
+    if doc is not None and doc.get("status") == "draft" and row["kind"] == "target":
+        report("kind", f"document '{doc['document_id']}' is a draft: its values are not targets")
+
+
+def check_achieved(t: CuratedData, issues: list[Issue], sources: dict[str, dict],
+                   indicator_unit: dict[str, str]) -> None:
+    """achieved/*.csv: results as published, each with its vintage and source; never keyed across eras."""
+    achieved = t.get("achieved")
+    if achieved is None or achieved.empty:
+        return
+    _unknown(achieved, "indicator_key", t.known.get("indicators"), "indicator", "data/indicators.csv", issues)
+    _unknown(achieved, "unit_key", t.known.get("units"), "unit", "data/units.csv", issues)
+    for row in achieved.to_dict("records"):
+        def report(column: str, message: str) -> None:
+            issues.append(Issue(row["_file"], int(row["_row"]), column, message))
+
+        era, code = row["province_era"], row["province_code"]
+        if era == "national":
+            if code != NATIONAL_CODE:
+                report("province_code", f"a national value has province_code {NATIONAL_CODE}")
+        else:
+            problem = province_key_problem(t, era, code)
+            if problem:
+                report("province_code", problem)
+        unit = indicator_unit.get(row["indicator_key"])
+        if unit is not None and unit != row["unit_key"]:
+            report("unit_key", f"unit '{row['unit_key']}' differs from the unit of indicator "
+                               f"'{row['indicator_key']}' ('{unit}')")
+        start, end, year = row["period_start"], row["period_end"], row["year"]
+        if row["unit_key"] == "pct_per_year" and (pd.isna(start) or pd.isna(end)):
+            report("period_start", "a rate per year needs the period it applies to (period_start, period_end; "
+                                   "one year: both that year)")
+        if pd.isna(start) != pd.isna(end):
+            report("period_end", "give both period_start and period_end, or neither")
+        elif pd.notna(start) and pd.notna(end) and pd.notna(year):
+            if start > end:
+                report("period_end", f"period {start}–{end} ends before it starts")
+            elif year != end:
+                report("year", f"the year of a result over {start}–{end} is its last year, {end}")
+        if row["source_id"] not in sources and row["source_id"] not in (t.known.get("sources") or ()):
+            report("source_id", f"unknown source '{row['source_id']}' (see data/sources.csv)")
+        if isinstance(row["locator"], str) and len(row["locator"]) > MAX_LOCATOR_CHARS:
+            report("locator", f"locator is {len(row['locator'])} characters; keep it under {MAX_LOCATOR_CHARS}")

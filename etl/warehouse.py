@@ -68,8 +68,20 @@ def validate(data_dir: Path | None = None, sources_dir: Path | None = None) -> B
         tables["tasks"]["citation_verified"] = verify_citations(tables["tasks"], texts, issues)
     if "citation_verified" not in targets:
         targets["citation_verified"] = pd.Series(pd.NA, index=targets.index, dtype="boolean")
+    targets["approximate"] = approximate_flags(targets)
     ok = not any(i.severity == "error" for i in issues)
     return BuildResult(ok, issues, tables)
+
+
+def approximate_flags(targets: pd.DataFrame) -> pd.Series:
+    """Whether each value is hedged with 'khoảng' (about): stated in the `approximate` column, or read from the
+    verbatim clause ('khoảng 36,5-37%' is a range the plan calls approximate). Published in the warehouse so that
+    every table, chart, label and export says the same about a value."""
+    from dashboard_lib.formatting import is_approximate  # pure: no Streamlit, no Plotly
+    flags = [str(stated).lower() == "true" or is_approximate(comparator, low, citation)
+             for stated, comparator, low, citation in zip(targets["approximate"], targets["comparator"],
+                                                          targets["value_low"], targets["citation"])]
+    return pd.Series(flags, index=targets.index, dtype="boolean")
 
 
 @contextlib.contextmanager
@@ -176,6 +188,8 @@ def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_d
                 for name, frame in tables.items():
                     _store(con, name, frame)
                 con.execute("ALTER TABLE documents ALTER issue_date TYPE DATE")
+                con.execute("ALTER TABLE sources ALTER date_published TYPE DATE")
+                con.execute("ALTER TABLE sources ALTER date_accessed TYPE DATE")
                 for name, frame in {**maps, **tile_grids}.items():
                     _store(con, name, frame)
                 _store(con, "build_changes", _changes(previous, tables["targets"]))

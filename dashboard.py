@@ -18,9 +18,11 @@ PAGES = [
     ("pages/map.py", "nav.map", ":material/map:"),
     ("pages/sector_targets.py", "nav.sector_targets", ":material/bar_chart:"),
     ("pages/trajectories.py", "nav.trajectories", ":material/trending_up:"),
+    ("pages/progress.py", "nav.progress", ":material/flag:"),
     ("pages/tasks.py", "nav.tasks", ":material/assignment:"),
     ("pages/plans.py", "nav.plans", ":material/description:"),
     ("pages/slide_deck.py", "nav.slide_deck", ":material/slideshow:"),
+    ("pages/methods.py", "nav.methods", ":material/functions:"),
 ]
 
 st.set_page_config(page_title="Dịch vụ 2030", page_icon=":material/insights:", layout="wide")

@@ -84,6 +84,7 @@ class Verdict:
     basis: str = ""  # annual_rates, period_average, year_value, progress_ratio, or why it is not assessable
     vintages: tuple[str, ...] = field(default_factory=tuple)
     flipped_from: str | None = None  # the status before the latest revision, when the revision changed it
+    years_missing: tuple[int, ...] = ()  # years of a rate target's period with no published rate (never filled in)
 
 
 # ---------------------------------------------------------------- the maths
@@ -202,8 +203,10 @@ def _assess_rate(target: Target, observations: list[Observation]) -> Verdict:
     ratio = achieved / target.goal if target.goal else None
     status = classify_ratio(ratio * target.direction) if ratio is not None else "not_assessable"
     _, margin = closed_status(target, achieved)
+    missing = tuple(y for y in years if y not in annual)
     return Verdict(status, False, ratio=ratio, achieved=achieved, margin=margin, required_remaining=remaining,
-                   current_year=so_far[-1].year, basis="progress_ratio", vintages=tuple(o.vintage for o in so_far))
+                   current_year=so_far[-1].year, basis="progress_ratio", vintages=tuple(o.vintage for o in so_far),
+                   years_missing=missing)
 
 
 def _assess_level(target: Target, observations: list[Observation], base: Observation | None) -> Verdict:
@@ -240,3 +243,55 @@ def _assess_level(target: Target, observations: list[Observation], base: Observa
 def newest_first(vintages: Iterable[str]) -> list[str]:
     """Vintages from the latest kind of release to the earliest (revised, official, preliminary, estimate)."""
     return sorted(vintages, key=lambda v: VINTAGE_ORDER.index(v) if v in VINTAGE_ORDER else -1, reverse=True)
+
+
+# ---------------------------------------------------------------- every target of the warehouse
+
+PROGRESS_COLUMNS = ("target_id", "status", "closed", "ratio", "achieved", "margin", "required_remaining",
+                    "base_year", "base_value", "current_year", "basis", "vintages", "flipped_from", "years_missing",
+                    "n_observations", "achieved_ids", "method")
+
+
+def _int(value) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+def progress_rows(targets, achieved, horizons: dict[str, int | None]) -> list[dict]:
+    """One verdict per target of `targets` (v_targets rows, kind 'target') from `achieved` (v_achieved rows), as
+    plain dicts for the warehouse's `progress` table. Achieved values are matched on the same era, province key,
+    indicator and unit: a merged province's figures never stand for its predecessor's. `horizons` maps a document
+    to its first year: the year before it is the base year of a level target when a value for it is known."""
+    by_series: dict[tuple, list[dict]] = {}
+    for row in achieved:
+        key = (row["province_era"], row["province_code"], row["indicator"], row["unit"])
+        by_series.setdefault(key, []).append(row)
+    out = []
+    for t in targets:
+        if t["kind"] != "target":
+            continue
+        series = by_series.get((t["province_era"], t["province_code"], t["indicator"], t["unit"]), [])
+        latest = [r for r in series if r["is_latest"]]
+        observations = [Observation(int(r["year"]), float(r["value"]), r["vintage"], _int(r["period_start"]),
+                                    None if r["previous_value"] is None or r["previous_value"] != r["previous_value"]
+                                    else float(r["previous_value"]))
+                        for r in latest]
+        is_rate = t["unit"] == "pct_per_year"
+        if not is_rate:  # a level is judged on single years; period averages belong to rates
+            observations = [o for o in observations if o.period_start in (None, o.year)]
+        target = Target(float(t["value_low"]), float(t["value_high"]), t["comparator"], is_rate,
+                        bool(t["higher_is_better"]) if t["higher_is_better"] is not None else True,
+                        _int(t["target_year"]), _int(t["period_start"]), _int(t["period_end"]))
+        base = None
+        first_year = horizons.get(t["document_id"])
+        if not is_rate and first_year:
+            base = next((o for o in observations if o.year == first_year - 1), None)
+        verdict = assess(target, observations, base=base)
+        ids = [r["achieved_id"] for r in latest]
+        out.append({"target_id": t["target_id"], "status": verdict.status, "closed": verdict.closed,
+                    "ratio": verdict.ratio, "achieved": verdict.achieved, "margin": verdict.margin,
+                    "required_remaining": verdict.required_remaining, "base_year": verdict.base_year,
+                    "base_value": verdict.base_value, "current_year": verdict.current_year, "basis": verdict.basis,
+                    "vintages": ", ".join(dict.fromkeys(verdict.vintages)), "flipped_from": verdict.flipped_from,
+                    "years_missing": ", ".join(map(str, verdict.years_missing)),
+                    "n_observations": len(observations), "achieved_ids": ";".join(ids), "method": METHOD_NAME})
+    return out

@@ -84,6 +84,40 @@ def approximate_flags(targets: pd.DataFrame) -> pd.Series:
     return pd.Series(flags, index=targets.index, dtype="boolean")
 
 
+def _store_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """The verdict on every target (dashboard_lib.progress: pure maths) as the table `progress`, read by the
+    view v_progress; published here so that the pages, the exports and the data package only read it."""
+    from dashboard_lib.progress import PROGRESS_COLUMNS, progress_rows
+    targets = con.execute("SELECT * FROM v_targets WHERE kind = 'target'").df().to_dict("records")
+    achieved = con.execute("SELECT * FROM v_achieved").df().to_dict("records")
+    horizons = dict(con.execute("SELECT document_id, horizon_start FROM documents").fetchall())
+    rows = progress_rows(targets, achieved, horizons)
+    frame = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS)).astype(
+        {"ratio": "Float64", "achieved": "Float64", "margin": "Float64", "required_remaining": "Float64",
+         "base_year": "Int64", "base_value": "Float64", "current_year": "Int64", "n_observations": "Int64",
+         "closed": "boolean", "status": str, "basis": str, "vintages": str, "flipped_from": "string",
+         "years_missing": str,
+         "achieved_ids": str, "method": str})
+    con.register("_progress", frame)
+    con.execute("CREATE TABLE progress AS SELECT * FROM _progress")
+    con.unregister("_progress")
+    con.execute(PROGRESS_VIEW)
+
+
+PROGRESS_VIEW = """
+CREATE OR REPLACE VIEW v_progress AS
+SELECT t.target_id, t.province_era, t.province_code, t.province_name_vi, t.province_name_en, t.province_2025_code,
+       t.sector, t.indicator, t.indicator_label_vi, t.indicator_label_en, t.measure, t.higher_is_better,
+       t.comparator, t.approximate, t.value_low, t.value_high, t.unit, t.unit_symbol_vi, t.unit_symbol_en,
+       t.period_start, t.period_end, t.target_year, t.document_id, t.document_number, t.document_type_key,
+       t.source_tier, t.source_publisher, t.source_url, t.source_date, t.locator, t.citation,
+       p.status, p.closed, p.ratio, p.achieved, p.margin, p.required_remaining, p.base_year, p.base_value,
+       p.current_year, p.basis, p.vintages, p.flipped_from, p.years_missing, p.n_observations, p.achieved_ids,
+       p.method
+FROM progress p JOIN v_targets t USING (target_id);
+"""
+
+
 @contextlib.contextmanager
 def _build_lock(warehouse: Path):
     """One builder at a time per warehouse (several dashboard processes may start together)."""
@@ -207,6 +241,7 @@ def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_d
                 }])
                 _store(con, "build_info", info)
                 con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
+                _store_progress(con)
                 con.execute("CHECKPOINT")
             os.replace(temporary, warehouse)
         finally:

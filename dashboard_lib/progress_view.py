@@ -1,0 +1,166 @@
+"""The Progress page's derived results: the verdicts the ETL published (table `progress`, view v_progress) with
+their achieved values and sources, as readable rows and explanations. The maths is in progress.py; nothing here
+computes a verdict."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import pandas as pd
+
+from . import data, formatting
+from .i18n import label_column, t
+from .progress import STATUSES
+
+# Read without colour: a shape and a word for every status.
+STATUS_SYMBOLS = {"met": "✔", "met_within_range": "✔", "target_achieved": "✔", "on_track": "▲",
+                  "acceleration_needed": "▶", "limited_progress": "▽", "moving_away": "▼", "not_met": "✘",
+                  "not_assessable": "–"}
+TIER_FILTERS = ("all", "primary_text", "no_press")
+DEFAULT_INDICATORS = ("grdp_growth", "services_growth", "services_share_grdp")
+
+
+def status_text(status: str, lang: str) -> str:
+    return f"{STATUS_SYMBOLS.get(status, '')} {t(f'progress.status.{status}', lang)}".strip()
+
+
+def verdicts(version: data.WarehouseVersion) -> pd.DataFrame:
+    """Every verdict with its target's labels (empty when the warehouse predates the progress table)."""
+    try:
+        return data.query(version, "SELECT * FROM v_progress ORDER BY province_era, province_code, indicator, "
+                                   "target_year, target_id")
+    except Exception:  # noqa: BLE001 - a warehouse built before verdicts were published has no v_progress
+        return pd.DataFrame()
+
+
+def achieved_values(version: data.WarehouseVersion) -> pd.DataFrame:
+    return data.query(version, "SELECT * FROM v_achieved ORDER BY province_era, province_code, indicator, year")
+
+
+@data.shared(max_entries=8)
+def choices(version: data.WarehouseVersion, lang: str) -> Mapping[str, object]:
+    frame = verdicts(version)
+    if frame.empty:
+        return MappingProxyType({"provinces": MappingProxyType({}), "indicators": MappingProxyType({})})
+    name = label_column("province_name", lang)
+    provinces = dict(zip(frame["province_code"], frame[name]))
+    indicators = dict(zip(frame["indicator"], frame[label_column("indicator_label", lang)]))
+    return MappingProxyType({"provinces": MappingProxyType(provinces),
+                             "indicators": MappingProxyType(indicators)})
+
+
+def filtered(version: data.WarehouseVersion, provinces: tuple[str, ...], indicators: tuple[str, ...],
+             statuses: tuple[str, ...], tier: str, assessable_only: bool) -> pd.DataFrame:
+    frame = verdicts(version)
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    if provinces:
+        keep &= frame["province_code"].isin(provinces)
+    if indicators:
+        keep &= frame["indicator"].isin(indicators)
+    if statuses:
+        keep &= frame["status"].isin(statuses)
+    if tier == "primary_text":
+        keep &= frame["source_tier"] == "primary_text"
+    elif tier == "no_press":
+        keep &= frame["source_tier"] != "press"
+    if assessable_only:
+        keep &= frame["status"] != "not_assessable"
+    return frame[keep].reset_index(drop=True)
+
+
+def _unit(row, lang: str) -> str:
+    return formatting.unit_symbol(row["unit"], row["unit_symbol_vi"], row["unit_symbol_en"], lang)
+
+
+def target_text(row, lang: str) -> str:
+    value = formatting.value_label(row["value_low"], row["value_high"], row["comparator"], _unit(row, lang), lang,
+                                   bool(row["approximate"]) if pd.notna(row["approximate"]) else False)
+    when = formatting.year_text(row["target_year"], row["period_start"], row["period_end"])
+    return f"{value} ({when})" if when else value
+
+
+def achieved_text(row, lang: str) -> str:
+    if pd.isna(row["achieved"]):
+        return "–"
+    unit = _unit(row, lang)
+    value = formatting.value_text(row["achieved"], row["achieved"], "exact", unit, lang)
+    if row["basis"] in ("annual_rates", "progress_ratio") and row["unit"] == "pct_per_year":
+        start = int(row["period_start"]) if pd.notna(row["period_start"]) else None
+        end = int(row["current_year"]) if pd.notna(row["current_year"]) else None
+        return f"{value} ({formatting.period_text(start, end)})"
+    year = int(row["current_year"]) if pd.notna(row["current_year"]) else ""
+    return f"{value} ({year})"
+
+
+def table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows the page shows and downloads, with translated headers."""
+    rows = []
+    for _, row in frame.iterrows():
+        ratio = formatting.number(row["ratio"], lang, 2) if pd.notna(row["ratio"]) else ""
+        remaining = ""
+        if pd.notna(row["required_remaining"]):
+            remaining = formatting.value_text(row["required_remaining"], row["required_remaining"], "exact",
+                                              _unit(row, lang), lang)
+        rows.append({
+            t("progress.col.province", lang): row[label_column("province_name", lang)],
+            t("progress.col.indicator", lang): row[label_column("indicator_label", lang)],
+            t("progress.col.target", lang): target_text(row, lang),
+            t("progress.col.document", lang): row["document_number"],
+            t("progress.col.achieved", lang): achieved_text(row, lang),
+            t("progress.col.verdict", lang): status_text(row["status"], lang),
+            t("progress.col.ratio", lang): ratio,
+            t("progress.col.remaining", lang): remaining,
+            t("progress.col.vintage", lang): row["vintages"] or "",
+            t("progress.col.revision", lang): status_text(row["flipped_from"], lang)
+            if isinstance(row["flipped_from"], str) and row["flipped_from"] else "",
+            t("progress.col.tier", lang): t(f"tier.{row['source_tier']}", lang),
+            t("progress.col.source", lang): row["source_url"] if isinstance(row["source_url"], str)
+            else row["source_publisher"],
+        })
+    return pd.DataFrame(rows)
+
+
+def explanation(row, achieved: pd.DataFrame, lang: str) -> str:
+    """Markdown (data text escaped by the caller's formatter) saying how the verdict was reached, with links to
+    the target's source and to every achieved value used."""
+    from .widgets import escape_markdown as md
+    parts = [t("progress.explain.target", lang, target=md(target_text(row, lang)),
+               document=md(row["document_number"]), tier=t(f"tier.{row['source_tier']}", lang))]
+    if isinstance(row["source_url"], str):
+        parts.append(f"[{md(row['source_publisher'])}]({row['source_url']})")
+    parts.append(t(f"progress.explain.basis.{row['basis']}", lang))
+    if row["comparator"] in ("range", "about", "at_least", "at_most"):
+        parts.append(t(f"progress.explain.comparator.{row['comparator']}", lang))
+    parts.append(t("progress.explain.verdict", lang, verdict=status_text(row["status"], lang)))
+    if pd.notna(row["ratio"]):
+        parts.append(t("progress.explain.ratio", lang, ratio=formatting.number(row["ratio"], lang, 2)))
+    if isinstance(row["years_missing"], str) and row["years_missing"]:
+        parts.append(t("progress.explain.missing", lang, years=row["years_missing"]))
+    if isinstance(row["flipped_from"], str) and row["flipped_from"]:
+        parts.append(t("progress.explain.flipped", lang, before=status_text(row["flipped_from"], lang)))
+    text = " ".join(parts)
+    ids = [i for i in str(row["achieved_ids"] or "").split(";") if i]
+    used = achieved[achieved["achieved_id"].isin(ids)]
+    lines = []
+    for _, a in used.iterrows():
+        when = formatting.period_text(a["period_start"], a["year"]) if pd.notna(a["period_start"]) else str(a["year"])
+        unit = formatting.unit_symbol(a["unit"], a["unit_symbol_vi"], a["unit_symbol_en"], lang)
+        value = formatting.value_label(a["value"], a["value"], a["comparator"], unit, lang)
+        revised = ""
+        if pd.notna(a["previous_value"]):
+            revised = " " + t("progress.explain.revised_from", lang,
+                              value=formatting.value_text(a["previous_value"], a["previous_value"], "exact", unit,
+                                                          lang))
+        link = f"[{md(a['source_publisher'])}]({a['source_url']})" if isinstance(a["source_url"], str) else \
+            md(a["source_publisher"])
+        lines.append(f"- {when}: **{md(value)}** ({t('vintage.' + a['vintage'], lang)}){revised}, {link}, "
+                     f"{t('tier.' + a['source_tier'], lang)}")
+    if lines:
+        text += "\n\n" + t("progress.explain.achieved", lang) + "\n" + "\n".join(lines)
+    return text
+
+
+def status_options() -> tuple[str, ...]:
+    return STATUSES

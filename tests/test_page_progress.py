@@ -1,0 +1,74 @@
+"""The Progress and Methods pages: verdicts as the ETL published them, readable without colour, each traced to
+its sources; Bình Thuận's 2021-2025 services growth and the national services share, as the issue asks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard_lib.i18n import t
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def open_page(path: str, lang: str = "vi", **params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(str(REPO / path))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_progress_page_shows_verdicts_with_symbols_and_sources(lang):
+    at = open_page("pages/progress.py", lang)
+    table = at.dataframe[0].value
+    verdicts = table[t("progress.col.verdict", lang)]
+    assert len(table) > 5
+    for status in ("limited_progress", "not_met"):
+        label = t(f"progress.status.{status}", lang)
+        assert any(label in v for v in verdicts)
+    # a shape as well as a word: readable without colour
+    assert all(v[0] in "✔▲▶▽▼✘–" for v in verdicts)
+    assert set(table[t("progress.col.tier", lang)]) <= {t(f"tier.{k}", lang) for k in
+                                                        ("primary_text", "official_report", "press")}
+
+
+def test_national_services_share_is_limited_progress_with_its_sources():
+    at = open_page("pages/progress.py", "en", provinces="VN", indicators="services_share_grdp")
+    table = at.dataframe[0].value
+    row = table[table[t("progress.col.document", "en")] == "531/QĐ-TTg"].iloc[0]
+    assert "about 50%" in row[t("progress.col.target", "en")]
+    assert row[t("progress.col.ratio", "en")] == "0.18"
+    assert t("progress.status.limited_progress", "en") in row[t("progress.col.verdict", "en")]
+    labels = at.selectbox[0].options
+    index = next(i for i, label in enumerate(labels) if "about 50%" in label and "2030" in label)
+    at.selectbox[0].set_value(index).run()  # the option values are the rows (0, 1, …)
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")  # data text is Markdown-escaped
+    assert "41.83%" in text and "42.36%" in text and "revised from 41.63%" in text
+    assert "](http" in text  # every number one click from its source
+
+
+def test_binh_thuan_services_growth_2021_2025_is_answered():
+    at = open_page("pages/progress.py", "vi", provinces="60", indicators="services_growth")
+    table = at.dataframe[0].value
+    assert len(table) >= 1
+    row = table.iloc[0]
+    assert "7–7,5%/năm" in row[t("progress.col.target", "vi")]
+    assert row[t("progress.col.achieved", "vi")].startswith("8,33%/năm (2021–2024)")
+    at.selectbox[0].set_value(0).run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "2025" in text  # the missing year is named, not filled in
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_methods_page_states_the_formula_and_the_worked_example(lang):
+    at = open_page("pages/methods.py", lang)
+    text = " ".join(m.value for m in at.markdown)
+    assert "R = CAGRₒ / |CAGRᵣ|" in text
+    assert ("0,175" if lang == "vi" else "0.175") in text

@@ -469,7 +469,7 @@ def issues_table(issues: list[Issue], result: plan_intake.IntakeResult, numbers:
 def show_result(stored: dict, lang: str) -> None:
     result: plan_intake.IntakeResult = stored["result"]
     if result.ok:
-        st.success(t("add.result.saved", lang, document_id=result.document_id, n=result.n_targets),
+        st.success(t("add.result.saved", lang, document_id=md(result.document_id), n=result.n_targets),
                    icon=":material/check_circle:")
         st.caption(t(f"add.result.citations.{result.citations}", lang, source_file=md(result.source_file or "")))
         return

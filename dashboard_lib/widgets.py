@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -84,6 +85,12 @@ def source_line(document_numbers, built_on: str | None, lang: str) -> str:
     return t("source.line", lang, documents=documents, built_on=(built_on or "–").replace(" ", "\u00a0"))
 
 
+def t_markdown(key: str, lang: str, **values: object) -> str:
+    """A translation shown through Markdown (st.info, st.caption, st.markdown, widget labels) with its values, which
+    come from the URL or the data, escaped: a search text or a name cannot add a link, an image or formatting."""
+    return t(key, lang, **{name: escape_markdown(value) for name, value in values.items()})
+
+
 def notice_invalid_url(messages: list[str], lang: str) -> None:
     if messages:
         st.info(t("state.invalid_url", lang) + " " + "; ".join(messages))
@@ -103,9 +110,18 @@ def escape_html(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+# Streamlit's Markdown turns bare web addresses and e-mail addresses into links after parsing, so escaping their
+# characters does not stop it: a word joiner (U+2060, invisible, not a space) inside "https:", "www." and before "@"
+# does, and the text reads the same.
+_AUTOLINK = re.compile(r"(?i)(https?|ftps?|mailto|xmpp|www)(?=[:.])|(?=@)")
+WORD_JOINER = "\u2060"
+
+
 def escape_markdown(text: object) -> str:
-    """Text from the data shown inside st.markdown as plain text (no markup, no HTML, no LaTeX, no shortcodes)."""
+    """Text from the data or the URL shown inside st.markdown (st.info, st.caption, widget labels …) as plain text:
+    no markup, no HTML, no LaTeX, no shortcodes, and no link made of a bare address."""
     value = "" if text is None else str(text)
+    value = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, value)
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in value)
 
 

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard_lib import add_plan as ui
 from dashboard_lib.i18n import t
+from dashboard_lib.widgets import t_markdown
 from etl import plan_intake
 from etl.citations import fold
 from etl.extract import MAX_BYTES, extract_document
@@ -511,7 +512,7 @@ def test_upload_review_save_through_the_navigation(editor, tmp_path_factory):
     assert document.count("line-through") == 1
     at.button(key="add_save").click().run()
     no_exception(at)
-    assert t("add.result.saved", "vi", document_id=DOCUMENT_ID, n=3) in texts(at.success)
+    assert t_markdown("add.result.saved", "vi", document_id=DOCUMENT_ID, n=3) in texts(at.success)
     assert at.button(key="add_save").disabled
     assert not [w for w in texts(at.warning) if DOCUMENT_ID in w]  # its own ID is not "already used"
 
@@ -570,7 +571,7 @@ def test_a_validation_failure_writes_nothing_and_shows_where(editor):
 
     at = edit_rows(at, {})  # the reviewer puts the unit back: the same upload now saves
     at.button(key="add_save").click().run()
-    assert t("add.result.saved", "en", document_id=DOCUMENT_ID, n=4) in texts(at.success)
+    assert t_markdown("add.result.saved", "en", document_id=DOCUMENT_ID, n=4) in texts(at.success)
     assert_saved(editor)
 
 

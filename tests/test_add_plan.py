@@ -20,6 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard_lib import add_plan as ui
+from dashboard_lib import editor as editor_gate
 from dashboard_lib.i18n import t
 from dashboard_lib.widgets import t_markdown
 from etl import plan_intake
@@ -466,12 +467,19 @@ def test_a_streamlit_secret_also_enables_editing(data_copy):
     assert len(at.file_uploader) == 1
 
 
-def test_sign_in_attempts_are_limited(editor):
+def test_sign_in_attempts_are_limited_across_reloads(editor):
+    """Reloading the page (a new session) does not reset the count of wrong passwords: it is the server's."""
+    locked = t("add.sign_in.locked", "en", minutes=1)
     at = page_app("en")
-    for _ in range(ui.MAX_SIGN_IN_ATTEMPTS):
+    for attempt in range(editor_gate.SERVER_FREE_ATTEMPTS):
+        if attempt and attempt % 3 == 0:
+            at = page_app("en")  # a reload: a new session, with nothing of the old one
+        assert at.text_input, f"no password box before attempt {attempt + 1}"
         at = sign_in(at, "guess")
-    assert t("add.sign_in.locked", "en") in texts(at.error)
-    assert not at.text_input  # no more password box in this session
+    assert locked in texts(at.error)
+    assert not at.text_input  # no more password box
+    at = page_app("en")
+    assert locked in texts(at.error) and not at.text_input, "a reload gave the password box back"
 
 
 def test_upload_review_save_through_the_navigation(editor, tmp_path_factory):

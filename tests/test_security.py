@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 import subprocess
 import sys
+import time
 import tomllib
 import uuid
 import zipfile
@@ -161,3 +163,129 @@ def test_a_docx_just_under_the_limit_is_read_whole(tmp_path):
     write_docx(document, MAX_BYTES - 2 * 1024 * 1024)
     text = extract_text.load_document(document.read_bytes(), "long.docx")
     assert text.count("Tốc độ tăng trưởng") == text.count("\n") + 1 > 100_000
+
+
+# ---------------------------------------------------------------- editor sign-in: counted per server and address
+
+from dashboard_lib import editor  # noqa: E402
+
+SECRET = "correct horse battery staple"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """The sign-in gate with a configured password and a clock the test moves (no waiting in tests)."""
+    monkeypatch.setenv(editor.SECRET_ENV, SECRET)
+    monkeypatch.delenv(editor.STATE_DIR_ENV, raising=False)
+    clock = FakeClock()
+    monkeypatch.setattr(editor, "_clock", clock)
+    return clock
+
+
+def test_wrong_passwords_from_one_address_make_it_wait_longer_each_time(gate):
+    address = "203.0.113.7"
+    for _ in range(editor.MAX_SIGN_IN_ATTEMPTS - 1):
+        assert not editor.sign_in("guess", address)
+        assert editor.wait_seconds(address) == 0  # a few typos cost nothing
+    waits = []
+    for _ in range(4):
+        assert not editor.sign_in("guess", address)
+        waits.append(editor.wait_seconds(address))
+        gate.now += waits[-1]  # the visitor waits it out, then guesses again
+    assert waits == [30, 60, 120, 240]
+    assert not editor.sign_in("guess", address)
+    # While it waits, even the right password is not checked; afterwards it is, and the count starts again.
+    assert not editor.sign_in(SECRET, address)
+    gate.now += editor.wait_seconds(address)
+    assert editor.sign_in(SECRET, address)
+    assert editor.wait_seconds(address) == 0
+
+
+def test_the_wait_is_capped(gate):
+    for _ in range(40):
+        editor.sign_in("guess", "203.0.113.7")
+        gate.now += editor.wait_seconds("203.0.113.7")
+    editor.sign_in("guess", "203.0.113.7")
+    assert editor.wait_seconds("203.0.113.7") == editor.MAX_DELAY_S
+
+
+def test_one_address_waiting_does_not_lock_out_another(gate):
+    for _ in range(editor.MAX_SIGN_IN_ATTEMPTS):
+        editor.sign_in("guess", "203.0.113.7")
+    assert editor.wait_seconds("203.0.113.7") > 0
+    assert editor.wait_seconds("198.51.100.2") == 0
+    assert editor.sign_in(SECRET, "198.51.100.2")
+
+
+def test_the_server_counts_every_address_and_unknown_ones(gate):
+    """Guesses spread over many addresses (or with none known) still meet the server's limit."""
+    for n in range(editor.SERVER_FREE_ATTEMPTS - 1):
+        editor.sign_in("guess", f"198.51.100.{n}" if n % 2 else None)
+    assert editor.wait_seconds(None) == 0
+    editor.sign_in("guess", "198.51.100.200")
+    assert editor.wait_seconds(None) > 0 and editor.wait_seconds("192.0.2.1") > 0
+    assert not editor.sign_in(SECRET, "192.0.2.1")
+
+
+def test_a_quiet_day_forgets_the_count(gate):
+    for _ in range(editor.MAX_SIGN_IN_ATTEMPTS + 2):
+        editor.sign_in("guess", "203.0.113.7")
+    gate.now += editor.FORGET_AFTER_S + 1
+    assert editor.wait_seconds("203.0.113.7") == 0
+    assert not editor.sign_in("guess", "203.0.113.7")
+    assert editor.wait_seconds("203.0.113.7") == 0  # one new wrong password: the first of a new count
+
+
+def test_wrong_passwords_are_logged_without_the_password(gate, caplog):
+    with caplog.at_level("WARNING", logger="dv2030.editor"):
+        editor.sign_in("hunter2-guess", "203.0.113.7")
+        editor.sign_in(SECRET, "203.0.113.7")
+    failures = [r for r in caplog.records if r.name == "dv2030.editor"]
+    assert len(failures) == 1
+    message = failures[0].getMessage()
+    assert "203.0.113.7" in message and "1 wrong password" in message
+    assert "hunter2" not in message and SECRET not in message
+
+
+def test_the_client_address_is_the_nearest_proxys_or_the_connections(monkeypatch):
+    class Context:
+        def __init__(self, headers, ip):
+            self.headers, self.ip_address = headers, ip
+    monkeypatch.setattr(editor.st, "context", Context({"X-Forwarded-For": "10.1.1.1, 203.0.113.7"}, "10.0.0.5"))
+    assert editor.client_address() == "203.0.113.7"
+    monkeypatch.setattr(editor.st, "context", Context({}, "198.51.100.2"))
+    assert editor.client_address() == "198.51.100.2"
+    monkeypatch.setattr(editor.st, "context", Context({"X-Forwarded-For": "not an address"}, None))
+    assert editor.client_address() is None
+
+
+_FAIL_IN_ANOTHER_PROCESS = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from dashboard_lib import editor
+for _ in range(int(sys.argv[2])):
+    editor.sign_in("guess", "203.0.113.7")
+"""
+
+
+def test_a_shared_state_folder_counts_across_server_processes(gate, tmp_path, monkeypatch):
+    """With DV2030_STATE_DIR, wrong passwords typed on another server process of the deployment count here too."""
+    monkeypatch.setenv(editor.STATE_DIR_ENV, str(tmp_path / "state"))
+    monkeypatch.setattr(editor, "_clock", time.time)  # the other process has the real clock
+    env = {**os.environ, editor.SECRET_ENV: SECRET, editor.STATE_DIR_ENV: str(tmp_path / "state")}
+    subprocess.run([sys.executable, "-c", _FAIL_IN_ANOTHER_PROCESS, str(REPO), str(editor.MAX_SIGN_IN_ATTEMPTS)],
+                   env=env, check=True, capture_output=True)
+    assert editor.wait_seconds("203.0.113.7") > 0
+    assert not editor.sign_in(SECRET, "203.0.113.7")
+    editor.reset_counts()  # this process's own memory plays no part
+    assert editor.wait_seconds("203.0.113.7") > 0
+    monkeypatch.delenv(editor.STATE_DIR_ENV)
+    assert editor.wait_seconds("203.0.113.7") == 0  # without the folder: this process's count only

@@ -290,6 +290,7 @@ MARKDOWN = "**bold** [link](javascript:alert(1))"
 PAYLOAD = f"{XSS_IMG} {XSS_SCRIPT} {MARKDOWN}"
 PROVINCE = "31"  # Hải Phòng: has a plan with services targets and tasks
 NO_PLAN_PROVINCE = "01"  # Hà Nội: no plan loaded
+ARCHIPELAGO_HOST = "56"  # Khánh Hòa: Trường Sa is drawn as a trace of its own, named after it
 TARGET_ID = "HPG-117-2020-001"  # services_growth: on the sector page's default chart
 
 
@@ -338,6 +339,8 @@ def hostile_data(tmp_path_factory) -> tuple[Path, Path, str]:
         if row["province_code"] == NO_PLAN_PROVINCE:
             row["name_vi"] = f"Hà Nội {PAYLOAD}"
             row["name_en"] = f"Hanoi {PAYLOAD}"
+        if row["province_code"] == ARCHIPELAGO_HOST:  # its name is in the name of Trường Sa's map trace
+            row["name_vi"] = f"Khánh Hòa {PAYLOAD}"
     _rewrite(data / "provinces.csv", no_plan_province)
 
     warehouse = folder / "warehouse.duckdb"
@@ -427,6 +430,25 @@ def test_markup_in_data_is_text_on_the_sector_page(hostile_url, hostile_data, br
     assert any(PAYLOAD in str(v) for v in table[t("col.citation", "vi")])
 
 
+
+
+def test_map_trace_names_carry_no_markup(hostile_data, monkeypatch, tally):
+    """Plotly shows a trace's name in its legend and hover, as HTML: data text in it is escaped even where it is
+    hidden today."""
+    from dashboard_lib.widgets import escape_html
+    data, warehouse, _task = hostile_data
+    monkeypatch.setenv("DV2030_DATA_DIR", str(data))
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(warehouse))
+    names = []
+    for view in ("63", "34"):
+        at = run_page("map", view=view)
+        assert not at.exception, [e.message for e in at.exception]
+        names += [trace.get("name") or "" for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    raw = [name for name in names if "<img" in name or "<script" in name]
+    shown = any(escape_html(XSS_IMG) in name for name in names)
+    tally.record("data markup: map trace names", not raw and shown)
+    assert not raw, raw
+    assert shown, "no trace is named after the archipelago's host province"
 
 
 @pytest.mark.browser

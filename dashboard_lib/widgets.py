@@ -11,6 +11,7 @@ import streamlit as st
 
 from . import formatting
 from .i18n import t
+from .state import PENDING_PROBLEMS
 
 
 def csv_bytes(frame: pd.DataFrame | pa.Table) -> bytes:
@@ -92,6 +93,9 @@ def t_markdown(key: str, lang: str, **values: object) -> str:
 
 
 def notice_invalid_url(messages: list[str], lang: str) -> None:
+    """The notice naming the link parameters that were not valid (the page's, and `lang`, which dashboard.py
+    reads before the page runs)."""
+    messages = [*st.session_state.pop(PENDING_PROBLEMS, []), *messages]
     if messages:
         st.info(t("state.invalid_url", lang) + " " + "; ".join(messages))
 

@@ -9,6 +9,7 @@ from dashboard_lib.i18n import t
 lang, _version = page.context()
 
 st.title(t("deck.title", lang))
+widgets.notice_invalid_url([], lang)  # the page has no link parameters of its own; `lang` may still be wrong
 st.markdown(t("deck.intro", lang))
 
 deck = export_ui.deck_items()

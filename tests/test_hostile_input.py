@@ -155,6 +155,36 @@ def test_hostile_language_parameter_falls_back_to_vietnamese(app_env, tally):
     assert all(handled)
 
 
+@pytest.mark.parametrize("value", ["xx", "fr", HOSTILE["script"]], ids=["xx", "fr", "script"])
+def test_an_unknown_language_is_reported_like_any_other_parameter(app_env, tally, value):
+    """?lang=xx fell back to Vietnamese silently: it now gets the notice the other parameters get, once."""
+    at = run_page("overview", lang=value)
+    text = notice(at)
+    ok = not at.exception and text is not None and "lang" in text.split(":", 1)[1] and value not in text
+    tally.record(f"lang={value[:10]} notice", ok)
+    assert not at.exception
+    assert text is not None and text.split(":", 1)[1].strip().split("; ") == ["lang"], text
+    assert value not in text  # the notice never echoes the value
+    assert at.query_params["lang"] in ("vi", ["vi"])  # the link now says what the page shows
+    at.run()
+    assert notice(at) is None, "reported once, on the page the link opened"
+
+
+@pytest.mark.browser
+def test_an_unknown_language_in_a_deep_link_is_reported(app_url, browser, tally):
+    page, errors = open_page(browser, f"{app_url}/sector_targets?lang=xx", "hostile_lang_sector.png",
+                             wait_for=".js-plotly-plot")
+    try:
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        ok = t("state.invalid_url", "vi") in body and "lang" in body and not errors
+        tally.record("browser: sector_targets?lang=xx notice", ok)
+        assert t("state.invalid_url", "vi") + " lang" in body
+        assert t("nav.sector_targets", "vi") in page.locator("h1").first.inner_text()
+        assert not errors, errors
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("kind", ["sql", "script", "path", "huge"])
 def test_hostile_search_text_is_searched_literally(app_env, tally, kind):
     """The plans search (q) takes free text: it is searched for as text, cut to 200 characters when longer."""

@@ -24,7 +24,7 @@ from .editor import (  # noqa: F401 — the gate, re-exported for the page and t
     MAX_SIGN_IN_ATTEMPTS, SECRET_ENV, SECRET_NAME, client_address, editor_configured, editor_enabled, editor_secret,
     sign_in, sign_out, wait_seconds)
 from .i18n import t
-from .widgets import escape_markdown as md
+from .widgets import escape_markdown as md, strip_bidi
 
 ACCEPTED_EXTENSIONS = (".txt", ".html", ".htm", ".docx", ".pdf")
 MAX_MB = MAX_BYTES // (1024 * 1024)
@@ -111,7 +111,7 @@ class References:
 @dataclass
 class Loaded:
     digest: str
-    name: str           # shown to the user only (escaped); never used as a path
+    name: str           # shown to the user only (escaped, direction controls removed); never used as a path
     size: int
     extraction: Extraction
 
@@ -248,7 +248,7 @@ def _render(text: str, spans: list[dict], lo: int, hi: int) -> str:
                              if lo < s[k] < hi)})
     out = []
     for a, b in zip(cuts, cuts[1:]):
-        piece = html.escape(text[a:b], quote=True)
+        piece = html.escape(strip_bidi(text[a:b]), quote=True)  # a right-to-left override would reorder the rest
         values = [s for s in spans if s["start"] <= a and b <= s["end"]]
         cited = any(s["cite_start"] <= a and b <= s["cite_end"] for s in spans)
         if values:

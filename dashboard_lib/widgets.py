@@ -106,12 +106,22 @@ _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$="  # ':' for emoji and icon shortcod
 
 
 def escape_html(text: object) -> str:
-    """Data text shown as text in HTML or in Plotly's labels and hover: <, > and & escaped so it cannot add markup;
-    a missing value is empty. Quotes stay as they are (Plotly shows an escaped quote as the literal text &quot;,
-    and text is never put inside an attribute)."""
+    """Data text shown as text in HTML or in Plotly's labels and hover: <, > and & escaped so it cannot add markup,
+    and the characters that reorder text removed; a missing value is empty. Quotes stay as they are (Plotly shows
+    an escaped quote as the literal text &quot;, and text is never put inside an attribute)."""
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    return html.escape(str(text), quote=False)
+    return html.escape(strip_bidi(text), quote=False)
+
+
+# Characters that reorder the text around them (right-to-left override and its kin): a file named
+# "plan\u202Etxt.exe" would read "planexe.txt". Data and file names are shown without them.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: object) -> str:
+    """`text` without the invisible characters that change the direction of what follows them."""
+    return BIDI_CONTROLS.sub("", "" if text is None else str(text))
 
 
 # Streamlit's Markdown turns bare web addresses and e-mail addresses into links after parsing, so escaping their
@@ -123,8 +133,8 @@ WORD_JOINER = "\u2060"
 
 def escape_markdown(text: object) -> str:
     """Text from the data or the URL shown inside st.markdown (st.info, st.caption, widget labels …) as plain text:
-    no markup, no HTML, no LaTeX, no shortcodes, and no link made of a bare address."""
-    value = "" if text is None else str(text)
+    no markup, no HTML, no LaTeX, no shortcodes, no link made of a bare address, no reordering of what follows."""
+    value = strip_bidi(text)
     value = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, value)
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in value)
 

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -540,6 +541,17 @@ def test_upload_review_save_through_the_navigation(editor, tmp_path_factory):
     shown = " ".join(" ".join(map(str, d.value.astype(str).to_numpy().ravel())) for d in at.dataframe)
     shown += " ".join(texts(at.markdown) + texts(at.caption))
     assert "215/KH-UBND" in shown
+
+
+def test_a_right_to_left_override_in_a_file_name_is_not_shown(editor):
+    """'ke-hoach\u202Etxt.exe.txt' would read as 'ke-hoachtxt.exe…' reversed: the name is shown without the
+    characters that change the direction of text, in the page's message and in the highlighted document."""
+    at = sign_in(page_app("en"))
+    at = upload(at, "ke-hoach-\u202etxt.exe\u2066.txt", ("\u202e" + PLAN_TEXT).encode("utf-8"))
+    no_exception(at)
+    shown = texts(at.success) + [h.value for h in at.html]
+    assert any("ke" in s and "hoach" in s and "txt" in s for s in texts(at.success)), texts(at.success)
+    assert not [s for s in shown if re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f]", s)]
 
 
 @pytest.mark.parametrize("name,content,code", [

@@ -227,6 +227,14 @@ def test_escaped_text_makes_no_link_of_a_bare_address():
         assert _unescaped(escaped) == text
 
 
+def test_escaped_text_cannot_reorder_what_follows():
+    """A right-to-left override (and the other direction controls) in data text or a file name is dropped."""
+    from dashboard_lib.widgets import escape_html, escape_markdown
+    name = "ke-hoach\u202etxt.exe \u2067a\u2069 \u200fb"
+    assert escape_html(name) == "ke-hoachtxt.exe a b"
+    assert _unescaped(escape_markdown(name)) == "ke-hoachtxt.exe a b"
+
+
 @pytest.mark.parametrize("query", [MARKDOWN_LINK, MARKDOWN_IMAGE], ids=["link", "image"])
 def test_markdown_in_the_search_link_reaches_the_notice_escaped(app_env, tally, query):
     """The "no citation contains …" notice repeats the search text of the link: as text, never as a link or image."""

@@ -39,12 +39,13 @@ navigation = st.navigation(pages)
 # Imported only now: on a server's first run these imports (pandas, DuckDB, Plotly, the extractors) take a second.
 from dashboard_lib import add_plan as add_plan_ui  # noqa: E402
 from dashboard_lib import data  # noqa: E402
+from dashboard_lib.widgets import escape_markdown  # noqa: E402
 
 with st.spinner(t("app.building", lang)):
     version, build = data.prepare()
 
 if build is not None and not build.ok:
-    problems = "\n".join(f"- {issue}" for issue in build.errors[:50])
+    problems = "\n".join(f"- {escape_markdown(issue)}" for issue in build.errors[:50])  # data text: no markup
     st.error(f"{t('app.build_failed' if version else 'app.no_warehouse', lang)}\n\n{problems}")
     if version is None:
         st.stop()

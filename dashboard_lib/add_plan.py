@@ -21,10 +21,10 @@ from etl.extract import MAX_BYTES, DocumentError, Extraction, extract_document
 
 from . import data, formatting
 from .editor import (  # noqa: F401 — the gate, re-exported for the page and tests
-    _ATTEMPTS_KEY, MAX_SIGN_IN_ATTEMPTS, SECRET_ENV, SECRET_NAME, editor_configured, editor_enabled, editor_secret,
-    sign_in, sign_out)
+    MAX_SIGN_IN_ATTEMPTS, SECRET_ENV, SECRET_NAME, client_address, editor_configured, editor_enabled, editor_secret,
+    sign_in, sign_out, wait_seconds)
 from .i18n import t
-from .widgets import escape_markdown as md
+from .widgets import escape_markdown as md, strip_bidi
 
 ACCEPTED_EXTENSIONS = (".txt", ".html", ".htm", ".docx", ".pdf")
 MAX_MB = MAX_BYTES // (1024 * 1024)
@@ -54,14 +54,16 @@ _STYLE_DOCUMENT = ("white-space:pre-wrap;font-family:'Source Serif Pro',Georgia,
 def _submit_password(key: str) -> None:
     password = st.session_state.get(key) or ""
     st.session_state[key] = ""  # the password never stays in the session
-    st.session_state[f"{key}_failed"] = not sign_in(password)
+    st.session_state[f"{key}_failed"] = not sign_in(password, client_address())
 
 
 def sign_in_form(lang: str, key: str = "add_password") -> None:
     """Password box. The check runs in the submit callback, before the script, so the same run already
-    sees the signed-in session (and dashboard.py offers the page); the typed password is then cleared."""
-    if st.session_state.get(_ATTEMPTS_KEY, 0) >= MAX_SIGN_IN_ATTEMPTS:
-        st.error(t("add.sign_in.locked", lang))
+    sees the signed-in session (and dashboard.py offers the page); the typed password is then cleared.
+    After too many wrong passwords (on the server, or from this address) it says how long to wait instead."""
+    wait = wait_seconds(client_address())
+    if wait > 0:
+        st.error(t("add.sign_in.locked", lang, minutes=max(1, -(-int(wait) // 60))))
         return
     with st.form(f"{key}_form", border=False):
         st.text_input(t("add.sign_in.password", lang), type="password", key=key, autocomplete="current-password")
@@ -109,7 +111,7 @@ class References:
 @dataclass
 class Loaded:
     digest: str
-    name: str           # shown to the user only (escaped); never used as a path
+    name: str           # shown to the user only (escaped, direction controls removed); never used as a path
     size: int
     extraction: Extraction
 
@@ -246,7 +248,7 @@ def _render(text: str, spans: list[dict], lo: int, hi: int) -> str:
                              if lo < s[k] < hi)})
     out = []
     for a, b in zip(cuts, cuts[1:]):
-        piece = html.escape(text[a:b], quote=True)
+        piece = html.escape(strip_bidi(text[a:b]), quote=True)  # a right-to-left override would reorder the rest
         values = [s for s in spans if s["start"] <= a and b <= s["end"]]
         cited = any(s["cite_start"] <= a and b <= s["cite_end"] for s in spans)
         if values:
@@ -469,7 +471,7 @@ def issues_table(issues: list[Issue], result: plan_intake.IntakeResult, numbers:
 def show_result(stored: dict, lang: str) -> None:
     result: plan_intake.IntakeResult = stored["result"]
     if result.ok:
-        st.success(t("add.result.saved", lang, document_id=result.document_id, n=result.n_targets),
+        st.success(t("add.result.saved", lang, document_id=md(result.document_id), n=result.n_targets),
                    icon=":material/check_circle:")
         st.caption(t(f"add.result.citations.{result.citations}", lang, source_file=md(result.source_file or "")))
         return

@@ -422,6 +422,20 @@ def figure_for_export(fig: go.Figure | dict | str, *, title: str, subtitle: str 
 
 # ---------------------------------------------------------------- the renderer (one browser)
 
+# Where Debian's fonts-noto-core puts Noto Sans (and other systems' usual places).
+NOTO_FONT_FILES = ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+                   "/usr/share/fonts/noto/NotoSans-Regular.ttf", "/usr/local/share/fonts/NotoSans-Regular.ttf")
+
+
+def missing_packages() -> list[str]:
+    """The Debian packages figure export needs and this server lacks: 'chromium' (no export at all without it),
+    'fonts-noto-core' (figures then fall back to a font that may lack Vietnamese diacritics)."""
+    missing = [] if chromium_path() is not None else ["chromium"]
+    if not any(Path(path).exists() for path in NOTO_FONT_FILES):
+        missing.append("fonts-noto-core")
+    return missing
+
+
 def chromium_path() -> str | None:
     """Debian's Chromium (kaleido's own download cannot work here): $BROWSER_PATH, PATH, /usr/bin."""
     for candidate in (os.environ.get("BROWSER_PATH"), shutil.which("chromium"), "/usr/bin/chromium"):

@@ -110,9 +110,10 @@ def _menu_content(fig: go.Figure, *, key: str, title: str | None, subtitle: str 
     def rendered(fmt: str, size: str):
         return lambda: export.export_dressed(figure, fmt, size=size, **dressing)
 
-    available = export.chromium_path() is not None
-    if not available:
-        st.caption(t("export.unavailable", lang))
+    missing = export.missing_packages()
+    available = "chromium" not in missing
+    if missing:  # say what the server lacks rather than fail on a click
+        st.caption(unavailable_text(missing, lang))
     choices = [("png", "presentation", "export.png_presentation"), ("png", "print", "export.png_print"),
                ("svg", "presentation", "export.svg"), ("pdf", "print", "export.pdf")]
     for fmt, size, label in choices:
@@ -134,6 +135,13 @@ def _menu_content(fig: go.Figure, *, key: str, title: str | None, subtitle: str 
               on_click=_add_to_deck, args=(figure, title, subtitle, unit, plans, lang, key), width="stretch")
     count = len(st.session_state.get(export.DECK_KEY, []))
     st.caption(t("export.deck.count", lang, n=count))
+
+
+def unavailable_text(missing: Sequence[str], lang: str) -> str:
+    """What figure export lacks on this server and how an administrator installs it."""
+    packages = " ".join(missing)
+    key = "export.unavailable" if "chromium" in missing else "export.font_missing"
+    return t(key, lang, packages=packages)
 
 
 def chart_export(fig: go.Figure, *, key: str, lang: str, source: Sequence[str] | pd.Series | str | None = None,

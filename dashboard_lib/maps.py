@@ -823,7 +823,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             geojson=_fc([shapes.features[c] for c in coloured]), featureidkey="properties.code",
             locations=coloured, z=[units.at[c, "z"] for c in coloured], coloraxis="coloraxis",
             text=[hover[c] for c in coloured], hovertemplate="%{text}<extra></extra>",
-            marker=dict(line=dict(color=BORDER, width=0.6)), name=md.indicator_label[lang], meta={"role": "values"},
+            marker=dict(line=dict(color=BORDER, width=0.6)), name=_e(md.indicator_label[lang]), meta={"role": "values"},
             showlegend=False, unselected=dict(marker=dict(opacity=1)), selected=dict(marker=dict(opacity=1))))
     for status in STATUS_ORDER:
         codes = [c for c in units.index if units.at[c, "status"] == status and c in shapes.features]
@@ -852,7 +852,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         host_hover = hover.get(host, "")
         common = dict(geojson=_fc([shapes.archipelago_features[key]]), featureidkey="properties.code",
                       locations=[key], text=[f"{text}<br>{host_hover}"], hovertemplate="%{text}<extra></extra>",
-                      name=vi_name, meta={"role": "archipelago", "key": key, "host": host}, showlegend=False, marker=dict(line=dict(color="#333333", width=1.2)),
+                      name=_e(vi_name), meta={"role": "archipelago", "key": key, "host": host}, showlegend=False, marker=dict(line=dict(color="#333333", width=1.2)),
                       unselected=dict(marker=dict(opacity=1)), selected=dict(marker=dict(opacity=1)))
         if status == "value":
             traces.append(dict(type="choropleth", z=[units.at[host, "z"]], coloraxis="coloraxis", **common))
@@ -871,7 +871,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         traces.append(dict(type="scattergeo", lon=label_lon, lat=label_lat, text=label_text, mode="text",
                            textposition="bottom center" if shapes.kind == "tile" else "top center",
                            textfont=dict(size=11 if shapes.kind == "tile" else 12, color="#333333"),
-                           hoverinfo="skip", showlegend=False, name=names, meta={"role": "archipelago_labels"}))
+                           hoverinfo="skip", showlegend=False, name=_e(names), meta={"role": "archipelago_labels"}))
 
     # Tile map: the province name in each tile, dark or light to stay readable on its colour.
     if shapes.kind == "tile":

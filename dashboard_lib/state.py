@@ -13,14 +13,18 @@ from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 MAX_PARAM_LENGTH = 200
+PENDING_PROBLEMS = "url_problems_pending"  # link parameters read by dashboard.py, reported by the page's notice
 
 
 def language() -> str:
-    """The UI language: from the URL, else what this session chose before, else Vietnamese."""
+    """The UI language: from the URL, else what this session chose before, else Vietnamese. A `lang` the app does
+    not have is reported by the page's invalid-link notice (widgets.notice_invalid_url), like any other parameter."""
     requested = st.query_params.get("lang")
     if requested in LANGUAGES:
         lang = requested
     else:
+        if requested is not None:
+            st.session_state[PENDING_PROBLEMS] = ["lang"]
         lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
     st.session_state["lang"] = lang
     st.query_params["lang"] = lang  # page switches drop query parameters: put it back

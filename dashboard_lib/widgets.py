@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -10,6 +11,7 @@ import streamlit as st
 
 from . import formatting
 from .i18n import t
+from .state import PENDING_PROBLEMS
 
 
 def csv_bytes(frame: pd.DataFrame | pa.Table) -> bytes:
@@ -84,7 +86,16 @@ def source_line(document_numbers, built_on: str | None, lang: str) -> str:
     return t("source.line", lang, documents=documents, built_on=(built_on or "–").replace(" ", "\u00a0"))
 
 
+def t_markdown(key: str, lang: str, **values: object) -> str:
+    """A translation shown through Markdown (st.info, st.caption, st.markdown, widget labels) with its values, which
+    come from the URL or the data, escaped: a search text or a name cannot add a link, an image or formatting."""
+    return t(key, lang, **{name: escape_markdown(value) for name, value in values.items()})
+
+
 def notice_invalid_url(messages: list[str], lang: str) -> None:
+    """The notice naming the link parameters that were not valid (the page's, and `lang`, which dashboard.py
+    reads before the page runs)."""
+    messages = [*st.session_state.pop(PENDING_PROBLEMS, []), *messages]
     if messages:
         st.info(t("state.invalid_url", lang) + " " + "; ".join(messages))
 
@@ -95,17 +106,36 @@ _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$="  # ':' for emoji and icon shortcod
 
 
 def escape_html(text: object) -> str:
-    """Data text shown as text in HTML or in Plotly's labels and hover: <, > and & escaped so it cannot add markup;
-    a missing value is empty. Quotes stay as they are (Plotly shows an escaped quote as the literal text &quot;,
-    and text is never put inside an attribute)."""
+    """Data text shown as text in HTML or in Plotly's labels and hover: <, > and & escaped so it cannot add markup,
+    and the characters that reorder text removed; a missing value is empty. Quotes stay as they are (Plotly shows
+    an escaped quote as the literal text &quot;, and text is never put inside an attribute)."""
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    return html.escape(str(text), quote=False)
+    return html.escape(strip_bidi(text), quote=False)
+
+
+# Characters that reorder the text around them (right-to-left override and its kin): a file named
+# "plan\u202Etxt.exe" would read "planexe.txt". Data and file names are shown without them.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: object) -> str:
+    """`text` without the invisible characters that change the direction of what follows them."""
+    return BIDI_CONTROLS.sub("", "" if text is None else str(text))
+
+
+# Streamlit's Markdown turns bare web addresses and e-mail addresses into links after parsing, so escaping their
+# characters does not stop it: a word joiner (U+2060, invisible, not a space) inside "https:", "www." and before "@"
+# does, and the text reads the same.
+_AUTOLINK = re.compile(r"(?i)(https?|ftps?|mailto|xmpp|www)(?=[:.])|(?=@)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: object) -> str:
-    """Text from the data shown inside st.markdown as plain text (no markup, no HTML, no LaTeX, no shortcodes)."""
-    value = "" if text is None else str(text)
+    """Text from the data or the URL shown inside st.markdown (st.info, st.caption, widget labels …) as plain text:
+    no markup, no HTML, no LaTeX, no shortcodes, no link made of a bare address, no reordering of what follows."""
+    value = strip_bidi(text)
+    value = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, value)
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in value)
 
 

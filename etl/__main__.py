@@ -1,4 +1,4 @@
-"""Command line: python -m etl {build,check,extract,geo} …  (see README)."""
+"""Command line: python -m etl {build,check,ensure,extract,geo} …  (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +40,27 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ensure(args: argparse.Namespace) -> int:
+    """Build the warehouse only when it is missing or older than the curated files (what the dashboard does on its
+    first run; scripts/run.sh does it before the server starts, so no visitor waits)."""
+    from .warehouse import ensure_warehouse, summarise
+    result = ensure_warehouse(progress=print)
+    if result is None:
+        print(f"The warehouse is up to date: {config.warehouse_path()}")
+        return 0
+    for issue in result.warnings:
+        print(issue)
+    if not result.ok:
+        for issue in result.errors:
+            print(issue, file=sys.stderr)
+        print(f"\n{len(result.errors)} error(s); nothing was built and the existing warehouse is untouched.",
+              file=sys.stderr)
+        return 1
+    _print_summary(summarise(result.tables))
+    print(f"Built {result.warehouse}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Dịch vụ 2030 data pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--warehouse", help="output file (default: data/warehouse.duckdb)")
         sub.add_argument("--no-maps", action="store_true", help="skip the province boundary step")
         sub.set_defaults(func=_build)
+    commands.add_parser("ensure", help="build the warehouse only if it is missing or out of date "
+                        "(sources from $DV2030_SOURCES_DIR)").set_defaults(func=_ensure)
     extract = commands.add_parser("extract", help="propose candidate targets from a plan document",
                                   add_help=False)
     extract.set_defaults(func=None)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import add_plan as ui, page
+from dashboard_lib import add_plan as ui, page, widgets
 from dashboard_lib.i18n import t
 from dashboard_lib.widgets import escape_markdown as md
 
 lang, _version = page.context()
 st.title(t("add.title", lang))
+widgets.notice_invalid_url([], lang)  # the page has no link parameters of its own; `lang` may still be wrong
 
 if not ui.editor_configured():
     st.error(t("add.refused.no_secret", lang), icon=":material/lock:")

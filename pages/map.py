@@ -39,7 +39,7 @@ year_value = year if year == maps.LATEST else int(year)
 
 boundaries_ok, reason, tiles_ok = maps.cached_status(version)
 if not boundaries_ok and not tiles_ok:
-    st.warning(t("map.no_shapes", lang, reason=maps.fallback_reason(reason, lang)))
+    st.warning(widgets.t_markdown("map.no_shapes", lang, reason=maps.fallback_reason(reason, lang)))
     st.stop()
 benchmark = indicator in choices["benchmark"]
 if not benchmark and st.session_state["map_mode"] == "diff":
@@ -57,7 +57,7 @@ mode = row[1].radio(t("map.control.mode", lang), maps.MODES, key="map_mode", hor
 shape = row[2].radio(t("map.control.shape", lang), maps.SHAPES, key="map_map", horizontal=True,
                      disabled=not (boundaries_ok and tiles_ok), format_func=lambda s: t(f"map.shape.{s}.option", lang))
 if not boundaries_ok:
-    st.warning(t("map.fallback", lang, reason=maps.fallback_reason(reason, lang)))
+    st.warning(widgets.t_markdown("map.fallback", lang, reason=maps.fallback_reason(reason, lang)))
 if not tiles_ok:
     st.caption(t("map.no_tiles", lang))
 
@@ -90,7 +90,7 @@ with right:
         for line in panel:
             st.text(line)
         if not listing:
-            st.info(t("map.panel.no_plan", lang, name=unit_names[selected]))
+            st.info(widgets.t_markdown("map.panel.no_plan", lang, name=unit_names[selected]))
         else:
             st.markdown(f"**{t('map.panel.all', lang, n=len(listing))}**")
             with st.container(height=min(60 + 48 * len(listing), 520), border=True):
@@ -102,8 +102,8 @@ with left:
     st.plotly_chart(figure, key=chart_key, on_select="rerun", selection_mode="points", width="stretch",
                     config={"displaylogo": False, "scrollZoom": False,
                             "modeBarButtonsToRemove": maps.MODEBAR_REMOVE})
-    st.caption(shown["summary"])
-    st.caption(shown["source"])
+    st.caption(widgets.escape_markdown(shown["summary"]))
+    st.caption(widgets.escape_markdown(shown["source"]))
     if shape == "boundary":
         st.caption(t("map.caveat", lang))
     widgets.csv_download(shown["csv"], f"map_{indicator}_{year}_{view}", lang, key="map_csv")

@@ -45,7 +45,7 @@ first_run = state.seed("overview_indicator", state.url_value("indicator", data.H
 if not first_run:
     problems.clear()
 indicator = st.segmented_control(t("overview.chart.indicator", lang), data.HEADLINE_INDICATORS,
-                                 format_func=lambda key: label_of.get(key, key), key="overview_indicator",
+                                 format_func=lambda key: widgets.escape_markdown(label_of.get(key, key)), key="overview_indicator",
                                  required=True)
 indicator = indicator or data.HEADLINE_INDICATORS[0]
 state.sync_url("indicator", indicator, data.HEADLINE_INDICATORS[0])

@@ -93,7 +93,7 @@ if doc != ALL:
 
 found = lib.targets(version, lang, doc, query, fold, widgets.LIST_LIMIT)
 if found.total == 0:
-    st.info(t("plans.search.none", lang, query=query.strip()) if found.searching else t("plans.targets.none", lang))
+    st.info(widgets.t_markdown("plans.search.none", lang, query=query.strip()) if found.searching else t("plans.targets.none", lang))
     selected = None
 else:
     st.caption(t("plans.search.count" if found.searching else "plans.targets.count", lang,

@@ -99,11 +99,11 @@ if message:
 else:
     stating = choices["stating"].get(indicator, ())
     if len(stating) == 1:
-        st.info(t("sector.single", lang, province=names[stating[0]]))
+        st.info(widgets.t_markdown("sector.single", lang, province=names[stating[0]]))
     shown = set(view_data["shown"])
     missing = [names[c] for c in chosen_provinces if c not in shown]
     if missing and len(stating) > 1:
-        st.caption(t("sector.missing", lang, provinces=", ".join(missing)))
+        st.caption(widgets.t_markdown("sector.missing", lang, provinces=", ".join(missing)))
     if not has_national:
         st.caption(t("sector.no_national", lang))
 
@@ -128,7 +128,7 @@ else:
         table = view_data["table"]
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={t("col.citation", lang): st.column_config.TextColumn(width="large")})
-        st.caption(view_data["source"])
+        st.caption(widgets.escape_markdown(view_data["source"]))
         widgets.csv_download(table, f"{stem}-table", lang, key="sector_table_csv")
 
 # ---------------------------------------------------------------- what else the chosen sectors hold

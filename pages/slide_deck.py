@@ -9,6 +9,7 @@ from dashboard_lib.i18n import t
 lang, _version = page.context()
 
 st.title(t("deck.title", lang))
+widgets.notice_invalid_url([], lang)  # the page has no link parameters of its own; `lang` may still be wrong
 st.markdown(t("deck.intro", lang))
 
 deck = export_ui.deck_items()
@@ -18,8 +19,9 @@ else:
     deck_title = st.text_input(t("deck.title_input", lang), value=t("deck.default_title", lang), max_chars=150,
                                key=f"deck_title_{lang}")
     st.caption(t("deck.summary", lang, n=len(deck)))
-    if export.chromium_path() is None:
-        st.warning(t("export.unavailable", lang))
+    missing = export.missing_packages()
+    if missing:
+        st.warning(export_ui.unavailable_text(missing, lang))
 
     for index, item in enumerate(deck):
         with st.container(border=True):

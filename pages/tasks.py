@@ -52,7 +52,7 @@ else:
 
 if filters.cell is not None:
     columns = st.columns([4, 1])
-    columns[0].info(t("tasks.cell.selected", lang, agency=view.agency_labels[filters.cell[0]],
+    columns[0].info(widgets.t_markdown("tasks.cell.selected", lang, agency=view.agency_labels[filters.cell[0]],
                       sector=view.sector_labels[filters.cell[1]], n=formatting.number(view.n_tasks, lang, 0)))
     columns[1].button(t("tasks.cell.clear", lang), on_click=lib.clear_cell, icon=":material/close:")
 
@@ -79,7 +79,7 @@ note = widgets.capped_note(len(view.table), view.n_tasks, "tasks.table.capped", 
 if note:
     st.caption(note)
 widgets.csv_download(functools.partial(lib.list_csv, version, lang, key), "nhiem-vu", lang, "tasks_list_csv")
-st.caption(widgets.source_line(view.documents, built_on, lang))
+st.caption(widgets.escape_markdown(widgets.source_line(view.documents, built_on, lang)))
 rows = picked.selection.rows if picked is not None else []
 chosen = lib.task(version, view.task_ids[rows[0]]) if rows and rows[0] < len(view.task_ids) else None
 if chosen is not None:

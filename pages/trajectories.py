@@ -83,7 +83,7 @@ provincial = [p for p in paths if not p.national]
 if not province_codes:
     st.info(t("trajectory.national_only", lang))
 elif len(province_codes) == 1:
-    st.info(t("trajectory.single_province", lang, province=names[province_codes[0]]))
+    st.info(widgets.t_markdown("trajectory.single_province", lang, province=names[province_codes[0]]))
 if not provinces and province_codes:
     if not shown.any_plan:
         st.info(t("trajectory.empty.no_provinces", lang))
@@ -97,9 +97,9 @@ if shown.capped:
 points_only = [trajectory.plan_label(p, lang) for p in provincial if not p.segments and p.issue != "conflict"]
 conflicts = [trajectory.plan_label(p, lang) for p in provincial if p.issue == "conflict"]
 if points_only:
-    st.caption(t("trajectory.points_note", lang, plans=", ".join(points_only)))
+    st.caption(widgets.t_markdown("trajectory.points_note", lang, plans=", ".join(points_only)))
 if conflicts:
-    st.caption(t("trajectory.conflict_note", lang, plans=", ".join(conflicts)))
+    st.caption(widgets.t_markdown("trajectory.conflict_note", lang, plans=", ".join(conflicts)))
 
 built_on = data.built_on_text(version, lang)
 source = widgets.source_line([p.document_number for p in paths], built_on, lang)

@@ -1,21 +1,11 @@
 #!/usr/bin/env bash
 # One command: set up .venv with the test requirements and system packages, then run the whole test suite.
-# Browser and export tests need Debian's chromium and a font with Vietnamese diacritics (installed here when root).
+# Browser and export tests need Debian's chromium and a font with Vietnamese diacritics (installed here when root;
+# in CI a missing one is a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-dev.txt
-need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-[ -e /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || need+=(fonts-noto-core)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "Installing system packages: ${need[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-  else
-    echo "Missing system packages (${need[*]}): run 'sudo apt-get install -y ${need[*]}'" >&2
-    [ -z "${CI:-}" ] || exit 1
-  fi
-fi
+if [ -n "${CI:-}" ]; then scripts/system-packages.sh --require; else scripts/system-packages.sh; fi
 # Plan texts and boundaries default to ../shared beside the repository (as in CI).
 shared="$(cd .. && pwd)/shared"
 [ -n "${DV2030_SOURCES_DIR:-}" ] || { [ -d "$shared/seeds" ] && export DV2030_SOURCES_DIR="$shared/seeds"; }

@@ -47,6 +47,13 @@ def warehouse(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_counts():
+    """Wrong editor passwords are counted per server process: each test starts from none."""
+    from dashboard_lib import editor
+    editor.reset_counts()
+
+
 @pytest.fixture
 def app_env(warehouse, monkeypatch):
     """Point the in-process app (AppTest) at the session's warehouse."""

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard_lib import add_plan as ui
+from dashboard_lib import editor as editor_gate
 from dashboard_lib.i18n import t
+from dashboard_lib.widgets import t_markdown
 from etl import plan_intake
 from etl.citations import fold
 from etl.extract import MAX_BYTES, extract_document
@@ -465,12 +468,19 @@ def test_a_streamlit_secret_also_enables_editing(data_copy):
     assert len(at.file_uploader) == 1
 
 
-def test_sign_in_attempts_are_limited(editor):
+def test_sign_in_attempts_are_limited_across_reloads(editor):
+    """Reloading the page (a new session) does not reset the count of wrong passwords: it is the server's."""
+    locked = t("add.sign_in.locked", "en", minutes=1)
     at = page_app("en")
-    for _ in range(ui.MAX_SIGN_IN_ATTEMPTS):
+    for attempt in range(editor_gate.SERVER_FREE_ATTEMPTS):
+        if attempt and attempt % 3 == 0:
+            at = page_app("en")  # a reload: a new session, with nothing of the old one
+        assert at.text_input, f"no password box before attempt {attempt + 1}"
         at = sign_in(at, "guess")
-    assert t("add.sign_in.locked", "en") in texts(at.error)
-    assert not at.text_input  # no more password box in this session
+    assert locked in texts(at.error)
+    assert not at.text_input  # no more password box
+    at = page_app("en")
+    assert locked in texts(at.error) and not at.text_input, "a reload gave the password box back"
 
 
 def test_upload_review_save_through_the_navigation(editor, tmp_path_factory):
@@ -511,7 +521,7 @@ def test_upload_review_save_through_the_navigation(editor, tmp_path_factory):
     assert document.count("line-through") == 1
     at.button(key="add_save").click().run()
     no_exception(at)
-    assert t("add.result.saved", "vi", document_id=DOCUMENT_ID, n=3) in texts(at.success)
+    assert t_markdown("add.result.saved", "vi", document_id=DOCUMENT_ID, n=3) in texts(at.success)
     assert at.button(key="add_save").disabled
     assert not [w for w in texts(at.warning) if DOCUMENT_ID in w]  # its own ID is not "already used"
 
@@ -531,6 +541,17 @@ def test_upload_review_save_through_the_navigation(editor, tmp_path_factory):
     shown = " ".join(" ".join(map(str, d.value.astype(str).to_numpy().ravel())) for d in at.dataframe)
     shown += " ".join(texts(at.markdown) + texts(at.caption))
     assert "215/KH-UBND" in shown
+
+
+def test_a_right_to_left_override_in_a_file_name_is_not_shown(editor):
+    """'ke-hoach\u202Etxt.exe.txt' would read as 'ke-hoachtxt.exe…' reversed: the name is shown without the
+    characters that change the direction of text, in the page's message and in the highlighted document."""
+    at = sign_in(page_app("en"))
+    at = upload(at, "ke-hoach-\u202etxt.exe\u2066.txt", ("\u202e" + PLAN_TEXT).encode("utf-8"))
+    no_exception(at)
+    shown = texts(at.success) + [h.value for h in at.html]
+    assert any("ke" in s and "hoach" in s and "txt" in s for s in texts(at.success)), texts(at.success)
+    assert not [s for s in shown if re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f]", s)]
 
 
 @pytest.mark.parametrize("name,content,code", [
@@ -570,7 +591,7 @@ def test_a_validation_failure_writes_nothing_and_shows_where(editor):
 
     at = edit_rows(at, {})  # the reviewer puts the unit back: the same upload now saves
     at.button(key="add_save").click().run()
-    assert t("add.result.saved", "en", document_id=DOCUMENT_ID, n=4) in texts(at.success)
+    assert t_markdown("add.result.saved", "en", document_id=DOCUMENT_ID, n=4) in texts(at.success)
     assert_saved(editor)
 
 

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard_lib import export
+from dashboard_lib.i18n import t
 
 from conftest import REPO
 
@@ -434,6 +435,48 @@ def test_export_menu_adds_the_chart_to_the_deck_once(app_env):
     assert deck[0]["title"] == "Tăng trưởng dịch vụ"
     assert deck[0]["source"] == ["Kế hoạch 117/KH-UBND — Hải Phòng"]
     assert json.loads(deck[0]["figure"])["data"][0]["x"] == ["Hải Phòng"]
+
+
+def _menu_script():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from dashboard_lib import data, export_ui
+    st.session_state["warehouse_version"] = data.current_version()
+    export_ui.export_controls(go.Figure(go.Bar(x=["Hải Phòng"], y=[10.4])), key="t", title="Tăng trưởng",
+                              unit="%", source=["117/KH-UBND"], data_frame=None, lang=st.session_state["lang"])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_export_menu_says_what_the_server_lacks_instead_of_failing(app_env, monkeypatch, lang):
+    """Without Chromium the menu names the missing packages and the command that installs them, and its figure
+    buttons are disabled; adding the chart to the deck still works."""
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setattr(export, "chromium_path", lambda: None)
+    monkeypatch.setattr(export, "NOTO_FONT_FILES", ("/nonexistent/NotoSans-Regular.ttf",))
+    at = AppTest.from_function(_menu_script, default_timeout=60)
+    at.session_state["lang"] = lang
+    at.session_state["t-export-menu"] = True
+    at.run()
+    assert not at.exception
+    assert t("export.unavailable", lang, packages="chromium fonts-noto-core") in [c.value for c in at.caption]
+    assert "apt-get install -y chromium fonts-noto-core" in t("export.unavailable", lang, packages="chromium "
+                                                                "fonts-noto-core")
+    assert all(button.proto.disabled for button in at.get("download_button"))
+    at.button(key="t-export-deck").click().run()
+    assert len(at.session_state["deck"]) == 1
+
+
+def test_export_menu_warns_when_only_the_font_is_missing(app_env, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setattr(export, "NOTO_FONT_FILES", ("/nonexistent/NotoSans-Regular.ttf",))
+    monkeypatch.setattr(export, "chromium_path", lambda: "/usr/bin/chromium")
+    at = AppTest.from_function(_menu_script, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["t-export-menu"] = True
+    at.run()
+    assert t("export.font_missing", "en", packages="fonts-noto-core") in [c.value for c in at.caption]
+    assert not any(button.proto.disabled for button in at.get("download_button"))
 
 
 def test_slide_deck_page_lists_reorders_and_removes(app_env):

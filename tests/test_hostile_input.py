@@ -155,6 +155,36 @@ def test_hostile_language_parameter_falls_back_to_vietnamese(app_env, tally):
     assert all(handled)
 
 
+@pytest.mark.parametrize("value", ["xx", "fr", HOSTILE["script"]], ids=["xx", "fr", "script"])
+def test_an_unknown_language_is_reported_like_any_other_parameter(app_env, tally, value):
+    """?lang=xx fell back to Vietnamese silently: it now gets the notice the other parameters get, once."""
+    at = run_page("overview", lang=value)
+    text = notice(at)
+    ok = not at.exception and text is not None and "lang" in text.split(":", 1)[1] and value not in text
+    tally.record(f"lang={value[:10]} notice", ok)
+    assert not at.exception
+    assert text is not None and text.split(":", 1)[1].strip().split("; ") == ["lang"], text
+    assert value not in text  # the notice never echoes the value
+    assert at.query_params["lang"] in ("vi", ["vi"])  # the link now says what the page shows
+    at.run()
+    assert notice(at) is None, "reported once, on the page the link opened"
+
+
+@pytest.mark.browser
+def test_an_unknown_language_in_a_deep_link_is_reported(app_url, browser, tally):
+    page, errors = open_page(browser, f"{app_url}/sector_targets?lang=xx", "hostile_lang_sector.png",
+                             wait_for=".js-plotly-plot")
+    try:
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        ok = t("state.invalid_url", "vi") in body and "lang" in body and not errors
+        tally.record("browser: sector_targets?lang=xx notice", ok)
+        assert t("state.invalid_url", "vi") + " lang" in body
+        assert t("nav.sector_targets", "vi") in page.locator("h1").first.inner_text()
+        assert not errors, errors
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("kind", ["sql", "script", "path", "huge"])
 def test_hostile_search_text_is_searched_literally(app_env, tally, kind):
     """The plans search (q) takes free text: it is searched for as text, cut to 200 characters when longer."""
@@ -174,6 +204,78 @@ def test_hostile_search_text_is_searched_literally(app_env, tally, kind):
     with duckdb.connect(str(app_env), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM targets").fetchone()[0] > 0
     assert ok
+
+
+MARKDOWN_LINK = "[Session expired – click here](https://evil.example/login)"
+MARKDOWN_IMAGE = "![i](https://evil.example/t.png)"
+_UNESCAPED_LINK = re.compile(r"(?<!\\)\]\s*\(")  # "](" not preceded by a backslash: Markdown link or image
+
+
+def _unescaped(markdown: str) -> str:
+    """What Markdown shows of escaped text: backslash escapes resolved, the invisible word joiner left out."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def test_escaped_text_makes_no_link_of_a_bare_address():
+    """Streamlit links bare addresses after parsing (escapes do not stop it): the escaper breaks the pattern with
+    an invisible word joiner, and the text reads the same."""
+    from dashboard_lib.widgets import escape_markdown
+    for text in ("https://evil.example/login", "HTTP://evil.example", "www.evil.example", "me@evil.example",
+                 "mailto:me@evil.example"):
+        escaped = escape_markdown(text)
+        assert not re.search(r"(?i)(https?|mailto):|www\\?\.|\w@", escaped), escaped
+        assert _unescaped(escaped) == text
+
+
+def test_escaped_text_cannot_reorder_what_follows():
+    """A right-to-left override (and the other direction controls) in data text or a file name is dropped."""
+    from dashboard_lib.widgets import escape_html, escape_markdown
+    name = "ke-hoach\u202etxt.exe \u2067a\u2069 \u200fb"
+    assert escape_html(name) == "ke-hoachtxt.exe a b"
+    assert _unescaped(escape_markdown(name)) == "ke-hoachtxt.exe a b"
+
+
+@pytest.mark.parametrize("query", [MARKDOWN_LINK, MARKDOWN_IMAGE], ids=["link", "image"])
+def test_markdown_in_the_search_link_reaches_the_notice_escaped(app_env, tally, query):
+    """The "no citation contains …" notice repeats the search text of the link: as text, never as a link or image."""
+    at = run_page("plans", q=query)
+    notices = [i.value for i in at.info if t("plans.search.none", "vi", query="").split("“")[0] in i.value]
+    ok = (not at.exception and len(notices) == 1 and not _UNESCAPED_LINK.search(notices[0])
+          and query in _unescaped(notices[0]))
+    tally.record(f"plans?q=markdown {query[:2]}", ok)
+    assert not at.exception
+    assert len(notices) == 1, [i.value for i in at.info]
+    assert not _UNESCAPED_LINK.search(notices[0]), notices[0]
+    assert query in _unescaped(notices[0])  # the reader's text as typed
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query", [MARKDOWN_LINK, MARKDOWN_IMAGE], ids=["link", "image"])
+def test_markdown_in_the_search_link_in_the_browser(app_url, browser, tally, query):
+    """Opened in Chromium: no link or image is made of the search text and the browser asks nothing of the
+    foreign host; the notice shows the text as typed."""
+    from urllib.parse import quote, urlsplit
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url)
+            if urlsplit(request.url).hostname == "evil.example" else None)
+    try:
+        page.goto(f"{app_url}/plans?lang=en&q={quote(query)}")
+        page.wait_for_selector('[data-testid="stAlertContentInfo"]', timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / f"hostile_plans_q_{'image' if query.startswith('!') else 'link'}.png"))
+        # as the reader reads it (the word joiner that keeps an address from becoming a link is invisible)
+        notice_text = page.locator('[data-testid="stAlertContentInfo"]').last.inner_text().replace("\u2060", "")
+        made = (page.locator('[data-testid="stMain"] a[href*="evil.example"]').count()
+                + page.locator('[data-testid="stMain"] img[src*="evil.example"]').count())
+        ok = made == 0 and not requested and query in notice_text
+        tally.record(f"browser: plans?q=markdown {query[:2]}", ok)
+        assert made == 0, "a link or image was made of the search text"
+        assert not requested, requested
+        assert query in notice_text, notice_text
+    finally:
+        page.close()
 
 
 @pytest.mark.browser
@@ -225,6 +327,8 @@ XSS_SCRIPT = "<script>window.__xss=2</script>"
 MARKDOWN = "**bold** [link](javascript:alert(1))"
 PAYLOAD = f"{XSS_IMG} {XSS_SCRIPT} {MARKDOWN}"
 PROVINCE = "31"  # Hải Phòng: has a plan with services targets and tasks
+NO_PLAN_PROVINCE = "01"  # Hà Nội: no plan loaded
+ARCHIPELAGO_HOST = "56"  # Khánh Hòa: Trường Sa is drawn as a trace of its own, named after it
 TARGET_ID = "HPG-117-2020-001"  # services_growth: on the sector page's default chart
 
 
@@ -268,6 +372,14 @@ def hostile_data(tmp_path_factory) -> tuple[Path, Path, str]:
             row["name_vi"] = f"Hải Phòng {PAYLOAD}"
             row["name_en"] = f"Hai Phong {PAYLOAD}"
     _rewrite(data / "provinces.csv", province)
+
+    def no_plan_province(row):  # Hà Nội has no plan: its name reaches the map panel's "no plan loaded" notice
+        if row["province_code"] == NO_PLAN_PROVINCE:
+            row["name_vi"] = f"Hà Nội {PAYLOAD}"
+            row["name_en"] = f"Hanoi {PAYLOAD}"
+        if row["province_code"] == ARCHIPELAGO_HOST:  # its name is in the name of Trường Sa's map trace
+            row["name_vi"] = f"Khánh Hòa {PAYLOAD}"
+    _rewrite(data / "provinces.csv", no_plan_province)
 
     warehouse = folder / "warehouse.duckdb"
     result = build(data, warehouse, None, progress=lambda message: None)
@@ -358,11 +470,32 @@ def test_markup_in_data_is_text_on_the_sector_page(hostile_url, hostile_data, br
 
 
 
+def test_map_trace_names_carry_no_markup(hostile_data, monkeypatch, tally):
+    """Plotly shows a trace's name in its legend and hover, as HTML: data text in it is escaped even where it is
+    hidden today."""
+    from dashboard_lib.widgets import escape_html
+    data, warehouse, _task = hostile_data
+    monkeypatch.setenv("DV2030_DATA_DIR", str(data))
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(warehouse))
+    names = []
+    for view in ("63", "34"):
+        at = run_page("map", view=view)
+        assert not at.exception, [e.message for e in at.exception]
+        names += [trace.get("name") or "" for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    raw = [name for name in names if "<img" in name or "<script" in name]
+    shown = any(escape_html(XSS_IMG) in name for name in names)
+    tally.record("data markup: map trace names", not raw and shown)
+    assert not raw, raw
+    assert shown, "no trace is named after the archipelago's host province"
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("case, path, wait_for", [
     pytest.param("plans clause", f"plans?lang=vi&target={TARGET_ID}", '[data-testid="stDataFrame"]', id="plans-clause"),
     pytest.param("plans search", "plans?lang=vi&q=bold", '[data-testid="stDataFrame"]', id="plans-search"),
     pytest.param("map side panel", f"map?lang=vi&province={PROVINCE}", ".js-plotly-plot", id="map-panel"),
+    pytest.param("map side panel, no plan", f"map?lang=vi&province={NO_PLAN_PROVINCE}", ".js-plotly-plot",
+                 id="map-panel-no-plan"),
     pytest.param("overview", "?lang=vi", ".js-plotly-plot", id="overview-vi"),
     pytest.param("overview (English)", "?lang=en", ".js-plotly-plot", id="overview-en"),
     pytest.param("trajectories", "trajectories?lang=vi", ".js-plotly-plot", id="trajectories"),

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard_lib import formatting
 from dashboard_lib.i18n import t
+from dashboard_lib.widgets import t_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -144,14 +145,14 @@ def test_search_with_diacritics_when_folding_is_off(app_env):
     if plain:
         assert set(targets_table(at)["ID"]) == plain
     else:
-        assert any(t("plans.search.none", "vi", query="du lich") == info.value for info in at.info)
+        assert any(t_markdown("plans.search.none", "vi", query="du lich") == info.value for info in at.info)
     at.text_input(key="plans_query").input("du lịch").run()
     assert set(targets_table(at)["ID"]) == _expected_search("du lịch", "vi", fold=False)
 
 
 def test_search_without_hits_says_so(app_env):
     at = open_page("en", q="zzzz-no-such-text")
-    assert any(t("plans.search.none", "en", query="zzzz-no-such-text") == info.value for info in at.info)
+    assert any(t_markdown("plans.search.none", "en", query="zzzz-no-such-text") == info.value for info in at.info)
 
 
 # ---------------------------------------------------------------- links to a clause

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import plotted_pairs, plotted_values
 from dashboard_lib import charts, formatting, tables
 from dashboard_lib.i18n import t
+from dashboard_lib.widgets import t_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -216,7 +217,7 @@ def test_single_province_indicator_says_so(app_env):
     row = provincial[provincial["indicator_key"] == indicator].iloc[0]
     name = reference("provinces", "province_code").loc[row["province_code"], "name_vi"]
     at = open_page("vi", sector=row["sector_key"], indicator=indicator)
-    assert t("sector.single", "vi", province=name) in infos(at)
+    assert t_markdown("sector.single", "vi", province=name) in infos(at)
     assert plotted_pairs(figure(at)) == value_pairs(expected_rows(indicator, national=False))
 
 

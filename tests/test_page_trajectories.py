@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard_lib.i18n import t
+from dashboard_lib.widgets import t_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -287,7 +288,7 @@ def test_indicator_with_a_single_province_says_so(app_env):
     indicator = singles[0]
     (code,) = rows.loc[rows["indicator_key"] == indicator, "province_code"].unique()
     at = open_page("en", indicator=indicator)
-    assert t("trajectory.single_province", "en", province=province_names("en")[code]) in [n.value for n in at.info]
+    assert t_markdown("trajectory.single_province", "en", province=province_names("en")[code]) in [n.value for n in at.info]
     assert figure(at)["data"], "the single province is still drawn"
 
 

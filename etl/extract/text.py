@@ -28,7 +28,9 @@ __all__ = [
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 1000
-MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
+# A .docx is a zip: its text (word/document.xml) is read up to this many bytes once uncompressed, the upload limit,
+# so a small file that inflates to hundreds of MB is refused after reading 20 MB of it.
+MAX_DOCX_EXPANDED = MAX_BYTES
 SUPPORTED_EXTENSIONS = {".txt": "text", ".text": "text", ".md": "text", ".html": "html", ".htm": "html",
                         ".xhtml": "html", ".docx": "docx", ".pdf": "pdf"}
 
@@ -263,45 +265,127 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class _CappedReader(io.RawIOBase):
+    """A zip member read through a byte budget: reading past ``limit`` expanded bytes raises too_large, so a small
+    file that inflates to hundreds of MB (a zip bomb) is stopped after ``limit`` bytes, whatever its header says."""
+
+    def __init__(self, member, limit: int):
+        self._member, self._limit, self.read_bytes = member, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self._member.read(min(len(buffer), 1 << 16))
+        self.read_bytes += len(chunk)
+        if self.read_bytes > self._limit:
+            raise UnreadableDocument(_docx_too_large_message(), "too_large")
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+def _docx_too_large_message() -> str:
+    return f"the Word document is larger than {MAX_DOCX_EXPANDED // (1024 * 1024)} MB once uncompressed"
+
+
+def _paragraph_text(p) -> str:
+    """A paragraph's text as Word shows it: text runs, tabs and line breaks (deleted text is w:delText, left out)."""
+    parts = []
+    for node in p.iter(_W + "t", _W + "tab", _W + "ptab", _W + "br", _W + "cr", _W + "noBreakHyphen"):
+        tag = node.tag[len(_W):]
+        if tag == "t":
+            parts.append(node.text or "")
+        elif tag in ("tab", "ptab"):
+            parts.append("\t")
+        elif tag in ("br", "cr"):
+            parts.append("\n")
+        else:
+            parts.append("-")
+    return "".join(parts)
+
+
+def _table_lines(tbl) -> list[str]:
+    """One line per row, its cells separated by ' | ' and ending with ' |'. A cell spanning columns counts once; a
+    cell merged down (vMerge) repeats its text in the rows it covers. Nested tables keep to their own cell."""
+    lines: list[str] = []
+    above: dict[int, str] = {}  # text of the cell that starts a vertical merge, by grid column
+    for tr in tbl.iterchildren(_W + "tr"):
+        cells, column = [], 0
+        for tc in tr.iterchildren(_W + "tc"):
+            props = tc.find(_W + "tcPr")
+            span, merge = 1, None
+            if props is not None:
+                grid_span = props.find(_W + "gridSpan")
+                if grid_span is not None:
+                    try:
+                        span = max(1, int(grid_span.get(_W + "val", "1")))
+                    except ValueError:
+                        span = 1
+                v_merge = props.find(_W + "vMerge")
+                if v_merge is not None:
+                    merge = v_merge.get(_W + "val", "continue")
+            if merge == "continue":
+                text = above.get(column, "")
+            else:
+                text = re.sub(r"\s+", " ", "\n".join(_paragraph_text(p) for p in tc.iterchildren(_W + "p"))).strip()
+                if merge == "restart":
+                    above[column] = text
+                else:
+                    above.pop(column, None)
+            cells.append(text)
+            column += span
+        if any(cells):
+            lines.append(" | ".join(cells) + " |")
+    return lines
+
+
 def _docx_to_text(data: bytes) -> str:
+    """The text of a .docx: word/document.xml parsed incrementally (one paragraph or table in memory at a time) from
+    the zip stream, at most MAX_DOCX_EXPANDED bytes of it; nothing else in the package is read."""
+    from lxml import etree
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = zf.namelist()
             if "word/document.xml" not in names:
                 raise UnreadableDocument("the file is not a Word (.docx) document", "not_docx")
-            if len(names) > 5000 or sum(i.file_size for i in zf.infolist()) > MAX_DOCX_UNCOMPRESSED:
-                raise UnreadableDocument("the Word document is too large once uncompressed", "too_large")
+            if len(names) > 5000:
+                raise UnreadableDocument("the Word document has too many parts", "damaged")
+            if zf.getinfo("word/document.xml").file_size > MAX_DOCX_EXPANDED:
+                raise UnreadableDocument(_docx_too_large_message(), "too_large")
+            lines: list[str] = []
+            with zf.open("word/document.xml") as member:
+                source = io.BufferedReader(_CappedReader(member, MAX_DOCX_EXPANDED), 1 << 16)
+                events = etree.iterparse(source, events=("start", "end"), resolve_entities=False, no_network=True,
+                                         load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+                depth = 0  # of the element being read; the body's children are at depth 3 (document/body/…)
+                for event, element in events:
+                    if event == "start":
+                        depth += 1
+                        continue
+                    depth -= 1
+                    if depth != 2:
+                        continue
+                    tag = element.tag
+                    if tag == _W + "p":
+                        lines.append(_paragraph_text(element))
+                    elif tag == _W + "tbl":
+                        lines.extend(_table_lines(element))
+                        lines.append("")
+                    # Done with this block: drop it and everything read before it.
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del element.getparent()[0]
+    except DocumentError:
+        raise
     except zipfile.BadZipFile as exc:
         raise UnreadableDocument("the Word (.docx) file is damaged", "damaged") from exc
-    try:
-        import docx  # python-docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-    except ImportError as exc:  # pragma: no cover
-        raise UnsupportedDocument("reading .docx needs the python-docx package", "missing_library") from exc
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:
+    except (etree.XMLSyntaxError, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError,
+            RuntimeError) as exc:  # malformed XML, unsupported compression, a CRC error, an encrypted member
         raise UnreadableDocument(f"the Word (.docx) file could not be read: {exc.__class__.__name__}",
                                  "damaged") from exc
-    lines: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append(Paragraph(child, document).text)
-        elif tag == "tbl":
-            table = Table(child, document)
-            for row in table.rows:
-                cells, seen = [], set()
-                for cell in row.cells:
-                    if id(cell._tc) in seen:
-                        continue
-                    seen.add(id(cell._tc))
-                    cells.append(re.sub(r"\s+", " ", cell.text).strip())
-                if any(cells):
-                    lines.append(" | ".join(cells) + " |")
-            lines.append("")
     return "\n".join(lines)
 
 

@@ -24,3 +24,9 @@ def sources_dir() -> Path | None:
 
 def cache_dir() -> Path:
     return Path(os.environ.get("DV2030_CACHE_DIR", data_dir() / "cache"))
+
+
+def read_only_replica() -> bool:
+    """True for an app replica of a multi-replica deployment (DV2030_REPLICA=1): it serves the warehouse published
+    in the shared folder and never builds one itself; the release step (python -m etl build) publishes it."""
+    return os.environ.get("DV2030_REPLICA", "").strip().lower() in ("1", "true", "yes")

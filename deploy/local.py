@@ -22,7 +22,6 @@ does, under the publish lock in the shared folder, and each replica switches to 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import io
 import os
@@ -329,9 +328,9 @@ def status(settings: Settings, smoke: bool = True) -> dict:
     report = {"url": settings.url, "balancer_pid": haproxy_pid, "balancer": _alive(haproxy_pid, "haproxy"),
               "replicas": replicas, "page": None}
     if smoke and report["balancer"]:
-        from .streamlit_client import SessionError, open_and_run
+        from .streamlit_client import SessionError, open_and_run, run_sync
         try:
-            replica, render = asyncio.run(open_and_run(settings.url, timeout=60))
+            replica, render = run_sync(open_and_run(settings.url, timeout=60))
             report["page"] = {"replica": replica, "seconds": round(render.seconds, 3), "errors": render.errors}
         except SessionError as err:
             report["page"] = {"replica": None, "seconds": None, "errors": [str(err)]}

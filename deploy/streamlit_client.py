@@ -11,6 +11,7 @@ Used by bench/capacity.py (load), tests/test_deploy.py (sessions through the bal
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -142,3 +143,22 @@ async def open_and_run(base_url: str, page: str = "", query: str = "lang=vi", co
     """A fresh session that runs one page and closes: (the replica it was pinned to, the render)."""
     async with Session(base_url, cookie=cookie, timeout=timeout) as session:
         return session.replica, await session.run(page, query)
+
+
+def run_sync(coroutine):
+    """Run a coroutine to its end from synchronous code, in a thread of its own (the caller's thread may already
+    run an event loop: Playwright's sync API does)."""
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = err
+
+    thread = threading.Thread(target=target, name="streamlit-client")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

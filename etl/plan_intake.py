@@ -378,7 +378,7 @@ def _file_mode(reference: Path) -> int:
 
 
 INTAKE_LOCK = ".intake.lock"
-INTAKE_WAIT_SECONDS = 15.0  # how long a save waits for another editor's save before answering "try again"
+_CONFIGURED = object()
 
 
 def intake_lock(data_dir: Path, timeout: float | None = None):
@@ -461,10 +461,12 @@ def repository_patch(document_id: str, n_targets: int, old_documents: bytes, new
 
 def add_plan(data_dir: Path, document_row: dict, target_rows: list[dict], source_text: str | None = None,
              sources_dir: Path | None = None, *, warehouse: Path | None = None, rebuild: bool = True,
-             wait: float | None = INTAKE_WAIT_SECONDS,
+             wait: float | None = _CONFIGURED,
              progress: Callable[[str], None] = lambda message: None) -> IntakeResult:
     """Validate a new plan on a copy of the data and, only if it is valid, write it and rebuild.
 
+    `wait`: seconds to wait for another intake on the same data folder before answering "busy" (default:
+    etl.config.intake_wait_seconds(); None waits as long as it takes).
     `document_row` holds the documents.csv columns, `target_rows` the targets columns (values may be
     numbers, dates or text). `source_text` is the cleaned text the citations were taken from.
     """
@@ -489,6 +491,8 @@ def add_plan(data_dir: Path, document_row: dict, target_rows: list[dict], source
 
     targets_name = f"{TARGETS_DIR}/{document_id}.csv"
     store_source = source_text is not None and sources_writable(sources_dir)
+    if wait is _CONFIGURED:
+        wait = config.intake_wait_seconds()
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(intake_lock(data_dir, timeout=wait))
@@ -594,4 +598,4 @@ __all__ = ["add_plan", "IntakeResult", "document_defaults", "review_frame", "rev
            "suggest_document_id", "sentence_case", "match_province", "existing_document_ids", "read_table",
            "DOCUMENT_TYPES", "DOCUMENT_COLUMNS", "TARGET_COLUMNS", "REVIEW_COLUMNS", "HINTS", "COMPARATORS",
            "KINDS", "YEAR_BASES", "sources_writable", "cell", "guess_title", "issuer_for", "intake_lock",
-           "repository_patch", "LockBusy", "INTAKE_WAIT_SECONDS"]
+           "repository_patch", "LockBusy"]

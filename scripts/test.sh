@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # One command: set up .venv with the test requirements and system packages, then run the whole test suite.
-# Browser and export tests need Debian's chromium and a font with Vietnamese diacritics (installed here when root).
+# Browser and export tests need Debian's chromium and a font with Vietnamese diacritics, the deployment tests
+# Debian's haproxy (all installed here when root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-dev.txt
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -e /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || need+=(fonts-noto-core)
+# The deployment tests put HAProxy in front of the app replicas (tests/test_deploy.py).
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing system packages: ${need[*]}"

@@ -3,6 +3,8 @@
     python -m deploy.local start [N]     seed the shared folder, publish a release, start N replicas + HAProxy
     python -m deploy.local status        each replica's process and health, the balancer's view, a page run
     python -m deploy.local release       publish a new warehouse from the shared data folder (atomic, locked)
+    python -m deploy.local release --from-repo   first merge this checkout's data/ into the shared folder, keeping
+                                         the editors' additions that are not in the repository yet (etl.sync)
     python -m deploy.local stop          stop the balancer, then the replicas (the shared folder is kept)
 
 scripts/deploy-local.sh wraps it (virtual environment and the haproxy package). Everything listens on loopback
@@ -109,6 +111,23 @@ def seed_shared(settings: Settings, source: Path = REPO / "data") -> bool:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
     return True
+
+
+def sync_from_repository(settings: Settings, source: Path = REPO / "data", progress=print) -> None:
+    """Bring the repository's curated data (a new release of it) into the shared folder, keeping the plans editors
+    added there that are not in the repository yet (etl.sync). Nothing is written when the result does not
+    validate."""
+    from etl import config
+    from etl.sync import merge_repository_data
+    result = merge_repository_data(source, settings.data, config.sources_dir())
+    if not result.ok:
+        problems = "\n".join(f"  {issue}" for issue in result.errors[:30])
+        raise DeployError(f"the repository's data merged with the shared folder did not validate; nothing was "
+                          f"written:\n{problems}")
+    progress(f"From {source}: {len(result.updated)} file(s) updated"
+             + (f" ({', '.join(result.updated[:8])}{' …' if len(result.updated) > 8 else ''})" if result.updated else "")
+             + (f"; kept the editors' additions not in the repository yet: {', '.join(result.kept)}"
+                if result.kept else ""))
 
 
 def release(settings: Settings, force: bool = False, progress=print):
@@ -364,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("status", help="processes, health, the balancer's view and one page run")
     publish = commands.add_parser("release", help="publish a new warehouse from the shared data folder")
     publish.add_argument("--force", action="store_true", help="publish even when the current release is up to date")
+    publish.add_argument("--from-repo", nargs="?", const=str(REPO / "data"), metavar="DATA_DIR",
+                         help="first bring the repository's curated data (default: this checkout's data/) into the "
+                              "shared folder, keeping editors' additions not in it yet")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(getattr(args, "replicas", None))
@@ -376,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "status":
             return 0 if _print_status(status(settings)) else 1
         elif args.command == "release":
+            if args.from_repo:
+                sync_from_repository(settings, Path(args.from_repo))
             release(settings, force=args.force)
     except DeployError as err:
         print(f"error: {err}", file=sys.stderr)

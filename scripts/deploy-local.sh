@@ -3,6 +3,8 @@
 #   scripts/deploy-local.sh start [N]   seed the shared folder, publish a release, start N replicas + the balancer
 #   scripts/deploy-local.sh status      processes, health checks, the balancer's view and one page run
 #   scripts/deploy-local.sh release     publish a new warehouse from the shared data folder to every replica
+#   scripts/deploy-local.sh release --from-repo   … after merging this checkout's data/ into the shared folder
+#                                       (the editors' additions not in the repository yet are kept)
 #   scripts/deploy-local.sh stop        stop the balancer and the replicas (the shared folder is kept)
 # Settings (DV2030_PORT, DV2030_SHARED_DIR, …): see deploy/local.py and the README's Deployment section.
 # DV2030_PYTHON: use this interpreter (with the requirements installed) instead of setting up .venv.

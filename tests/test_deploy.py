@@ -137,6 +137,46 @@ def test_a_busy_intake_lock_means_try_again_and_the_patch_applies(tmp_path):
     assert validate(repo / "data").ok
 
 
+def test_a_redeploy_takes_the_repository_data_and_keeps_the_editors_additions(tmp_path):
+    """etl.sync (release --from-repo): the repository's files win, a plan added in the shared folder and not in git
+    yet survives, and a merge that would not validate writes nothing."""
+    from etl.sync import merge_repository_data
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "data", repo, ignore=shutil.ignore_patterns("warehouse.duckdb*", ".*", "cache"))
+    shared = tmp_path / "shared"
+    shutil.copytree(repo, shared)
+    rows, text = rows_for("BGI-215-2022", shared)
+    assert plan_intake.add_plan(shared, document_row(), rows, text, None, rebuild=False).ok  # an editor's addition
+    changed = sorted((repo / "targets").glob("*.csv"))[0]
+
+    def rewrite(**values) -> None:  # a maintainer's change to the first row of a curated file
+        with changed.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        rows[0].update(values)
+        with changed.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+    rewrite(note="reviewed in git")
+
+    result = merge_repository_data(repo, shared)
+    assert result.ok, result.errors
+    assert result.kept == ["BGI-215-2022"]
+    assert result.updated == [f"targets/{changed.name}"]  # documents.csv: the same rows, the same bytes
+    assert (shared / "targets" / changed.name).read_bytes() == changed.read_bytes()
+    assert (shared / "targets" / "BGI-215-2022.csv").exists()
+    assert (shared / "documents.csv").read_bytes().startswith((repo / "documents.csv").read_bytes())
+    assert validate(shared).ok
+    assert merge_repository_data(repo, shared).updated == []  # nothing left to bring in
+
+    before = folder_hash(shared)
+    rewrite(sector_key="no_such_sector")
+    broken = merge_repository_data(repo, shared)
+    assert not broken.ok and broken.errors
+    assert folder_hash(shared) == before
+
+
 # ---------------------------------------------------------------- the set-up
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,9 @@ if build is not None and not build.ok:
     st.error(f"{t('app.build_failed' if version else 'app.no_warehouse', lang)}\n\n{problems}")
     if version is None:
         st.stop()
+if version is None:  # a read-only replica before the first release was published
+    st.error(t("app.no_release", lang), icon=":material/hourglass_empty:")
+    st.stop()
 
 lang = state.language_selector(lang)
 add_plan_ui.editor_sidebar(lang)  # shown only when an editor password is configured

@@ -474,12 +474,32 @@ def show_result(stored: dict, lang: str) -> None:
         st.success(t("add.result.saved", lang, document_id=md(result.document_id), n=result.n_targets),
                    icon=":material/check_circle:")
         st.caption(t(f"add.result.citations.{result.citations}", lang, source_file=md(result.source_file or "")))
+        repository_downloads(result, lang)
         return
     st.error(t(f"add.result.{result.code}", lang, document_id=md(result.document_id)), icon=":material/error:")
     if result.errors:
         st.dataframe(issues_table(result.main_errors, result, stored["numbers"], lang), hide_index=True,
                      width="stretch")
         st.caption(t("add.issues.note", lang))
+
+
+def repository_downloads(result: plan_intake.IntakeResult, lang: str) -> None:
+    """The saved plan for the repository: the curated data lives in git, so a maintainer brings the addition in
+    (README, "Bringing editors' additions into the repository") as a git patch or as the CSV files."""
+    if not result.patch:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{t('add.repo.heading', lang)}**")
+        st.caption(t("add.repo.caption", lang, document_id=md(result.document_id)))
+        buttons = st.container(horizontal=True)
+        buttons.download_button(t("add.repo.patch", lang), result.patch.encode("utf-8"),
+                                file_name=f"{result.document_id}.patch", mime="text/x-diff",
+                                icon=":material/difference:", key="add_repo_patch", on_click="ignore")
+        for path, content in result.files.items():
+            name = path.rsplit("/", 1)[-1]
+            label = "add.repo.targets" if path.startswith("data/targets/") else "add.repo.document"
+            buttons.download_button(t(label, lang, name=name), content, file_name=name, mime="text/csv",
+                                    icon=":material/download:", key=f"add_repo_{name}", on_click="ignore")
 
 
 def reset() -> None:

@@ -48,7 +48,12 @@ _state_checked: dict[tuple[str, str], tuple[float, int]] = {}
 
 
 def prepare() -> tuple[WarehouseVersion | None, BuildResult | None]:
-    """Build the warehouse when missing or out of date, then return the version to read."""
+    """Build the warehouse when missing or out of date, then return the version to read.
+
+    A read-only replica (etl.config.read_only_replica) builds nothing: it serves what the release step published
+    in the shared folder, and switches to a new release on its next rerun (its version key changes)."""
+    if config.read_only_replica():
+        return current_version(), None
     result = _ensure_once(_data_state_key())
     return current_version(), result
 

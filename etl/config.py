@@ -24,3 +24,19 @@ def sources_dir() -> Path | None:
 
 def cache_dir() -> Path:
     return Path(os.environ.get("DV2030_CACHE_DIR", data_dir() / "cache"))
+
+
+def read_only_replica() -> bool:
+    """True for an app replica of a multi-replica deployment (DV2030_REPLICA=1): it serves the warehouse published
+    in the shared folder and never builds one itself; the release step (python -m etl build) publishes it."""
+    return os.environ.get("DV2030_REPLICA", "").strip().lower() in ("1", "true", "yes")
+
+
+def intake_wait_seconds() -> float:
+    """How long an editor's save waits for another editor's save on the same data folder before it answers
+    "try again" (DV2030_INTAKE_WAIT_SECONDS, default 15)."""
+    value = os.environ.get("DV2030_INTAKE_WAIT_SECONDS", "").strip()
+    try:
+        return max(0.0, float(value)) if value else 15.0
+    except ValueError:
+        raise ValueError(f"DV2030_INTAKE_WAIT_SECONDS must be a number of seconds, not {value!r}") from None

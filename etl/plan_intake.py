@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import fcntl
+import difflib
 import hashlib
 import io
 import math
@@ -42,6 +42,7 @@ from . import config
 from . import warehouse as wh
 from .citations import fold, verify_citations
 from .curated import COMPARATORS, KINDS, SPEC_BY_TABLE, YEAR_BASES, Issue
+from .locks import LockBusy, file_lock
 
 DOCUMENT_COLUMNS = list(SPEC_BY_TABLE["documents"].columns)
 TARGET_COLUMNS = list(SPEC_BY_TABLE["targets"].columns)
@@ -63,7 +64,9 @@ LOW_CONFIDENCE = 0.6
 @dataclass
 class IntakeResult:
     """What :func:`add_plan` did. ``code``: saved, invalid_id, duplicate_id, no_targets, too_many, invalid,
-    build_failed or write_failed; ``issues`` name the file, row (header = row 1) and field."""
+    build_failed, write_failed or busy (another editor was saving: nothing written, try again); ``issues`` name the
+    file, row (header = row 1) and field. A saved result carries the addition for the repository: ``files`` (the
+    new targets file and the document's row, as CSV) and ``patch`` (a git patch of data/)."""
     ok: bool
     code: str
     document_id: str
@@ -73,6 +76,8 @@ class IntakeResult:
     source_file: str | None = None
     citations: str = "unchecked"      # source_file | memory | unchecked
     warehouse: Path | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    patch: str = ""
 
     @property
     def errors(self) -> list[Issue]:
@@ -372,16 +377,14 @@ def _file_mode(reference: Path) -> int:
         return 0o644
 
 
-@contextlib.contextmanager
-def intake_lock(data_dir: Path):
-    """One intake at a time per data folder (the lock file lives in the system's temporary folder)."""
-    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    with open(Path(tempfile.gettempdir()) / f"dv2030-intake-{digest}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+INTAKE_LOCK = ".intake.lock"
+_CONFIGURED = object()
+
+
+def intake_lock(data_dir: Path, timeout: float | None = None):
+    """One intake at a time per data folder, across processes and hosts: the lock file lives in the data folder
+    itself (the shared folder every replica of a deployment mounts). Raises locks.LockBusy after `timeout`."""
+    return file_lock(Path(data_dir) / INTAKE_LOCK, timeout=timeout)
 
 
 def _copy_curated(data_dir: Path, into: Path) -> None:
@@ -420,11 +423,50 @@ def _clean_document_row(row: dict) -> tuple[dict, list[str]]:
     return clean, unknown
 
 
+def _git_blob(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _diff_lines(lines: Iterable[str]) -> str:
+    """Diff lines joined; a line without its end gets git's 'No newline at end of file' marker."""
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def repository_patch(document_id: str, n_targets: int, old_documents: bytes, new_documents: bytes, targets_name: str,
+                     targets_bytes: bytes) -> str:
+    """A git patch adding the plan to a checkout of the repository: the new row of data/documents.csv and the new
+    data/<targets_name>. Apply it from the repository root with `git apply --3way` (the index lines let git merge
+    the documents row even when documents.csv gained other rows since)."""
+    old_text, new_text = old_documents.decode("utf-8"), new_documents.decode("utf-8")
+    targets_text = targets_bytes.decode("utf-8")
+    documents = difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+                                     "a/data/documents.csv", "b/data/documents.csv", n=3)
+    target_lines = targets_text.splitlines(keepends=True)
+    path = f"data/{targets_name}"
+    return (f"Add plan {document_id} ({n_targets} targets) from the dashboard's Add a plan page\n\n"
+            f"Apply from the repository root:  git apply --3way {document_id}.patch\n"
+            "then check and commit:  python -m etl check --sources <plan texts>  &&  git add data  &&  git commit\n"
+            "---\n"
+            "diff --git a/data/documents.csv b/data/documents.csv\n"
+            f"index {_git_blob(old_documents)[:12]}..{_git_blob(new_documents)[:12]} 100644\n"
+            + _diff_lines(documents)
+            + f"diff --git a/{path} b/{path}\n"
+            "new file mode 100644\n"
+            f"index 000000000000..{_git_blob(targets_bytes)[:12]}\n"
+            "--- /dev/null\n"
+            f"+++ b/{path}\n"
+            f"@@ -0,0 +1,{len(target_lines)} @@\n"
+            + _diff_lines("+" + line for line in target_lines))
+
+
 def add_plan(data_dir: Path, document_row: dict, target_rows: list[dict], source_text: str | None = None,
              sources_dir: Path | None = None, *, warehouse: Path | None = None, rebuild: bool = True,
+             wait: float | None = _CONFIGURED,
              progress: Callable[[str], None] = lambda message: None) -> IntakeResult:
     """Validate a new plan on a copy of the data and, only if it is valid, write it and rebuild.
 
+    `wait`: seconds to wait for another intake on the same data folder before answering "busy" (default:
+    etl.config.intake_wait_seconds(); None waits as long as it takes).
     `document_row` holds the documents.csv columns, `target_rows` the targets columns (values may be
     numbers, dates or text). `source_text` is the cleaned text the citations were taken from.
     """
@@ -449,7 +491,14 @@ def add_plan(data_dir: Path, document_row: dict, target_rows: list[dict], source
 
     targets_name = f"{TARGETS_DIR}/{document_id}.csv"
     store_source = source_text is not None and sources_writable(sources_dir)
-    with intake_lock(data_dir):
+    if wait is _CONFIGURED:
+        wait = config.intake_wait_seconds()
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(intake_lock(data_dir, timeout=wait))
+        except LockBusy:
+            return refuse("busy", "another editor is saving a plan into the same data folder right now; nothing "
+                                  "was written: try again in a moment", None)
         if document_id in existing_document_ids(data_dir):
             return refuse("duplicate_id", f"document_id '{document_id}' already exists (data/documents.csv "
                                           f"or data/{targets_name}); choose another one")
@@ -512,6 +561,10 @@ def add_plan(data_dir: Path, document_row: dict, target_rows: list[dict], source
 
         outcome = IntakeResult(True, "saved", document_id, issues, len(rows), targets_path,
                                source_name or None, citations)
+        outcome.files = {f"data/{targets_name}": targets_bytes,
+                         f"data/documents-{document_id}.csv": _csv_text(DOCUMENT_COLUMNS, [document]).encode("utf-8")}
+        outcome.patch = repository_patch(document_id, len(rows), old_documents, documents_bytes, targets_name,
+                                         targets_bytes)
         if not rebuild:
             return outcome
         progress("building")
@@ -544,4 +597,5 @@ def _rollback(written: list[str], documents_path: Path, old_documents: bytes, mo
 __all__ = ["add_plan", "IntakeResult", "document_defaults", "review_frame", "review_hints", "target_rows",
            "suggest_document_id", "sentence_case", "match_province", "existing_document_ids", "read_table",
            "DOCUMENT_TYPES", "DOCUMENT_COLUMNS", "TARGET_COLUMNS", "REVIEW_COLUMNS", "HINTS", "COMPARATORS",
-           "KINDS", "YEAR_BASES", "sources_writable", "cell", "guess_title", "issuer_for", "intake_lock"]
+           "KINDS", "YEAR_BASES", "sources_writable", "cell", "guess_title", "issuer_for", "intake_lock",
+           "repository_patch", "LockBusy"]

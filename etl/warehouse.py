@@ -6,9 +6,7 @@ half-built one, and bad input never costs the data already loaded.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import pandas as pd
 from . import config
 from .citations import load_sources, verify_citations
 from .curated import SPECS, CuratedData, Issue, load_curated
+from .locks import file_lock
 
 SCHEMA_VERSION = "2"
 VIEWS_SQL = Path(__file__).with_name("views.sql")
@@ -118,16 +117,10 @@ FROM progress p JOIN v_targets t USING (target_id);
 """
 
 
-@contextlib.contextmanager
-def _build_lock(warehouse: Path):
-    """One builder at a time per warehouse (several dashboard processes may start together)."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with open(warehouse.with_name(warehouse.name + ".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def publish_lock(warehouse: Path, timeout: float | None = None):
+    """One builder and publisher at a time per warehouse, across processes and hosts: the lock file lives beside
+    the warehouse (in the shared folder of a multi-replica deployment). Re-entrant within a thread."""
+    return file_lock(warehouse.with_name(warehouse.name + ".lock"), timeout=timeout)
 
 
 def _store(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -203,6 +196,14 @@ def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_d
           *, with_maps: bool = True, progress: Callable[[str], None] = print) -> BuildResult:
     data_dir = data_dir or config.data_dir()
     warehouse = warehouse or config.warehouse_path()
+    # The whole build holds the publish lock: its fingerprint, its validation and the files it read all belong to
+    # the one release it publishes, and no other process builds meanwhile.
+    with publish_lock(warehouse):
+        return _build(data_dir, warehouse, sources_dir, with_maps, progress)
+
+
+def _build(data_dir: Path, warehouse: Path, sources_dir: Path | None, with_maps: bool,
+           progress: Callable[[str], None]) -> BuildResult:
     fingerprint = data_fingerprint(data_dir)
     result = validate(data_dir, sources_dir)
     if not result.ok:
@@ -212,41 +213,40 @@ def build(data_dir: Path | None = None, warehouse: Path | None = None, sources_d
     if not result.ok:
         return result
     maps, map_status = _map_tables(tables, progress) if with_maps else ({}, "skipped")
-    with _build_lock(warehouse):
-        previous = _previous_targets(warehouse)
-        for leftover in warehouse.parent.glob(f".{warehouse.name}.*.tmp*"):  # from a build that was killed
-            leftover.unlink(missing_ok=True)
-        temporary = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
-        try:
-            with duckdb.connect(str(temporary)) as con:
-                for name, frame in tables.items():
-                    _store(con, name, frame)
-                con.execute("ALTER TABLE documents ALTER issue_date TYPE DATE")
-                con.execute("ALTER TABLE sources ALTER date_published TYPE DATE")
-                con.execute("ALTER TABLE sources ALTER date_accessed TYPE DATE")
-                for name, frame in {**maps, **tile_grids}.items():
-                    _store(con, name, frame)
-                _store(con, "build_changes", _changes(previous, tables["targets"]))
-                targets = tables["targets"]
-                info = pd.DataFrame([{
-                    "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-                    "data_fingerprint": fingerprint,
-                    "schema_version": SCHEMA_VERSION,
-                    "n_documents": len(tables["documents"]),
-                    "n_values": len(targets),
-                    "citations_checked": sources_dir is not None,
-                    "citations_verified": int(targets["citation_verified"].fillna(False).sum()),
-                    "maps": map_status,
-                    "had_previous_build": previous is not None,
-                }])
-                _store(con, "build_info", info)
-                con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
-                _store_progress(con)
-                con.execute("CHECKPOINT")
-            os.replace(temporary, warehouse)
-        finally:
-            temporary.unlink(missing_ok=True)
-            Path(str(temporary) + ".wal").unlink(missing_ok=True)
+    previous = _previous_targets(warehouse)
+    for leftover in warehouse.parent.glob(f".{warehouse.name}.*.tmp*"):  # from a build that was killed
+        leftover.unlink(missing_ok=True)
+    temporary = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    try:
+        with duckdb.connect(str(temporary)) as con:
+            for name, frame in tables.items():
+                _store(con, name, frame)
+            con.execute("ALTER TABLE documents ALTER issue_date TYPE DATE")
+            con.execute("ALTER TABLE sources ALTER date_published TYPE DATE")
+            con.execute("ALTER TABLE sources ALTER date_accessed TYPE DATE")
+            for name, frame in {**maps, **tile_grids}.items():
+                _store(con, name, frame)
+            _store(con, "build_changes", _changes(previous, tables["targets"]))
+            targets = tables["targets"]
+            info = pd.DataFrame([{
+                "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "data_fingerprint": fingerprint,
+                "schema_version": SCHEMA_VERSION,
+                "n_documents": len(tables["documents"]),
+                "n_values": len(targets),
+                "citations_checked": sources_dir is not None,
+                "citations_verified": int(targets["citation_verified"].fillna(False).sum()),
+                "maps": map_status,
+                "had_previous_build": previous is not None,
+            }])
+            _store(con, "build_info", info)
+            con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
+            _store_progress(con)
+            con.execute("CHECKPOINT")
+        os.replace(temporary, warehouse)
+    finally:
+        temporary.unlink(missing_ok=True)
+        Path(str(temporary) + ".wal").unlink(missing_ok=True)
     result.warehouse = warehouse
     result.summary = summarise(tables)
     return result
@@ -276,8 +276,14 @@ def warehouse_fingerprint(warehouse: Path) -> str | None:
 
 
 def ensure_warehouse(progress: Callable[[str], None] = print) -> BuildResult | None:
-    """Build the warehouse if it is missing or older than the curated files; None if it is current."""
+    """Build the warehouse if it is missing or older than the curated files; None if it is current.
+
+    Several processes may ask at once (replicas starting together): the first takes the publish lock and builds,
+    the others wait for it and then find the warehouse current, so it is built once."""
     warehouse = config.warehouse_path()
     if warehouse_fingerprint(warehouse) == data_fingerprint():
         return None
-    return build(warehouse=warehouse, sources_dir=config.sources_dir(), progress=progress)
+    with publish_lock(warehouse):
+        if warehouse_fingerprint(warehouse) == data_fingerprint():  # published by another process meanwhile
+            return None
+        return build(warehouse=warehouse, sources_dir=config.sources_dir(), progress=progress)

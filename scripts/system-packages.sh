@@ -2,10 +2,15 @@
 # What figure export (and the browser tests) need from Debian: chromium, and a font with every Vietnamese diacritic
 # (fonts-noto-core). Installs the missing ones when run as root; otherwise says what is missing and how to install it.
 # Shared by scripts/run.sh and scripts/test.sh.
-# Usage: scripts/system-packages.sh [--require]   --require: exit 1 when something is missing and not installed
+# Usage: scripts/system-packages.sh [--require|""] [extra Debian packages…]
+#   --require: exit 1 when something is missing and not installed; extra packages: e.g. haproxy for the tests
 set -euo pipefail
 require="${1:-}"
+shift || true
 need=()
+for extra in "$@"; do
+  command -v "$extra" >/dev/null 2>&1 || [ -x "/usr/sbin/$extra" ] || need+=("$extra")
+done
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -e /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || need+=(fonts-noto-core)
 [ ${#need[@]} -eq 0 ] && exit 0

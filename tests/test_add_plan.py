@@ -72,9 +72,10 @@ TITLE_EN = "Plan implementing the services strategy in Bắc Giang province, 202
 # ---------------------------------------------------------------- fixtures and helpers
 
 def folder_hash(folder: Path) -> str:
-    """Every file's relative path and bytes: any write, rename or new file changes it."""
+    """Every file's relative path and bytes: any write, rename or new file changes it. The editors' lock file
+    (plan_intake.INTAKE_LOCK, empty, created by the first save) holds no data and is left out."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != plan_intake.INTAKE_LOCK):
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

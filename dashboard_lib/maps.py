@@ -41,7 +41,7 @@ MODES = ("value", "diff")
 SHAPES = ("boundary", "tile")
 LATEST = "latest"
 NATIONAL = data.NATIONAL_CODE
-DEFAULT_INDICATOR = "services_share_grdp"
+DEFAULT_INDICATOR = "grdp_growth"  # every one of the 34 provinces' 2025 congresses set one
 ARCHIPELAGO_KEYS = ("hoang_sa", "truong_sa")
 BOUNDARY_TABLES = ("map_provinces_63", "map_provinces_34", "map_archipelagos")
 PERCENT_UNITS = ("pct", "pct_per_year")
@@ -227,9 +227,26 @@ def map_units(view: str, provinces_df: pd.DataFrame, provinces_2025_df: pd.DataF
                          "province_2025_code": provinces_2025_df["province_2025_code"]}).reset_index(drop=True)
 
 
-def select_values(targets: pd.DataFrame, indicator: str, year: int | str) -> pd.DataFrame:
-    """Provincial values of one indicator for one target year, or each province's latest target year."""
+def select_values(targets: pd.DataFrame, indicator: str, year: int | str, view: str = "63") -> pd.DataFrame:
+    """Provincial values of one indicator for one target year, or each province's latest target year.
+
+    The 63-province view shows the plans issued before 1 July 2025 only. The 34-province view is the present: a
+    province's values adopted since the merger (its 2025 congress) colour it; a province with none shows the plans
+    of the provinces it was formed from, as before (marked as such in its hover and panel)."""
     rows = targets[(targets["indicator"] == indicator) & (targets["province_code"] != NATIONAL)]
+    if "province_era" in rows:
+        if view == "63":
+            rows = rows[rows["province_era"] != "34"]
+        else:
+            present = set(rows.loc[rows["province_era"] == "34", "province_2025_code"])
+            rows = rows[(rows["province_era"] == "34") | ~rows["province_2025_code"].isin(present)]
+        key = "province_code" if view == "63" else "province_2025_code"
+        if year == LATEST:
+            latest = rows.groupby(key)["target_year"].transform("max")
+            rows = rows[rows["target_year"] == latest]
+        else:
+            rows = rows[rows["target_year"] == int(year)]
+        return rows.reset_index(drop=True)
     if year == LATEST:
         latest = rows.groupby("province_code")["target_year"].transform("max")
         rows = rows[rows["target_year"] == latest]
@@ -250,14 +267,16 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     planned = frozenset(plan_documents["province_code"])
     national = targets[(targets["indicator"] == indicator) & (targets["province_code"] == NATIONAL)]
     bench = _benchmarks(national)
-    values = select_values(targets, indicator, year)
+    values = select_values(targets, indicator, year, view)
     values = values.assign(target_year=values["target_year"].astype("int64"))
     values = values.merge(bench, on="target_year", how="left")
     values["unit_code"] = values["province_code"] if view == "63" else values["province_2025_code"]
     values["difference"] = values["value_mid"] - values["benchmark_mid"]
     values["colour_number"] = values["difference"] if mode == "diff" else values["value_mid"]
-    values["approximate"] = [formatting.is_approximate(c, v, q) for c, v, q in
-                             zip(values["comparator"], values["value_low"], values["citation"])]
+    if "approximate" not in values:  # published by the ETL; older warehouses: read from the clause
+        values["approximate"] = [formatting.is_approximate(c, v, q) for c, v, q in
+                                 zip(values["comparator"], values["value_low"], values["citation"])]
+    values["approximate"] = values["approximate"].fillna(False).astype(bool)
 
     units = map_units(view, provinces_df, provinces_2025_df)
     # Each unit's values, grouped in one pass (a filter of the values per unit cost ~1 ms each).

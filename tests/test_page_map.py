@@ -48,15 +48,28 @@ def mid(row: dict) -> float:
     return (float(row["value_low"]) + float(row["value_high"])) / 2
 
 
-def selected_rows(indicator: str, year: str) -> list[dict]:
-    """Provincial targets of the indicator for a year, or each province's latest target year."""
+def era(row: dict) -> str:
+    doc = DOCUMENTS[row["document_id"]]
+    return doc.get("province_era") or ("63" if doc["issue_date"] < "2025-07-01" else "34")
+
+
+def selected_rows(indicator: str, year: str, view: str = "63") -> list[dict]:
+    """Provincial targets of the indicator for a year, or each unit's latest target year. The 63-province view
+    shows the plans issued before the merger; in the 34-province view a province's own 2025 values replace its
+    predecessors' plans."""
     rows = [r for r in curated_targets() if r["indicator_key"] == indicator and r["kind"] == "target"
             and r["province_code"] != "VN"]
+    if view == "63":
+        rows = [r for r in rows if era(r) == "63"]
+    else:
+        present = {r["province_code"] for r in rows if era(r) == "34"}
+        rows = [r for r in rows if era(r) == "34" or unit_of(r["province_code"], view) not in present]
     if year == "latest":
         latest = defaultdict(int)
         for r in rows:
-            latest[r["province_code"]] = max(latest[r["province_code"]], int(r["target_year"]))
-        return [r for r in rows if int(r["target_year"]) == latest[r["province_code"]]]
+            unit = unit_of(r["province_code"], view, era(r))
+            latest[unit] = max(latest[unit], int(r["target_year"]))
+        return [r for r in rows if int(r["target_year"]) == latest[unit_of(r["province_code"], view, era(r))]]
     return [r for r in rows if r["target_year"] == year]
 
 
@@ -69,7 +82,9 @@ def national_mid(indicator: str, year: str) -> float | None:
     return mid(latest)
 
 
-def unit_of(province_code: str, view: str) -> str:
+def unit_of(province_code: str, view: str, row_era: str = "63") -> str:
+    if row_era == "34":
+        return province_code
     return province_code if view == "63" else PROVINCES[province_code]["province_2025_code"]
 
 
@@ -77,14 +92,14 @@ def expected_colours(indicator: str, year: str, view: str, mode: str = "value") 
     """Colour of every unit with a value: the value (a range at its midpoint), or the difference from the
     national target of the same year; several values → midway between the lowest and the highest."""
     numbers = defaultdict(list)
-    for r in selected_rows(indicator, year):
+    for r in selected_rows(indicator, year, view):
         number = mid(r)
         if mode == "diff":
             bench = national_mid(indicator, r["target_year"])
             if bench is None:
                 continue
             number -= bench
-        numbers[unit_of(r["province_code"], view)].append(number)
+        numbers[unit_of(r["province_code"], view, era(r))].append(number)
     return {code: (min(v) + max(v)) / 2 for code, v in numbers.items()}
 
 

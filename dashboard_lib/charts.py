@@ -141,14 +141,16 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return [dict(zip(columns, values)) for values in zip(*lists)]
 
 
-def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = True) -> pd.DataFrame:
-    """One row per plotted value, in drawing order (national group first, then provinces A–Z).
+def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = True,
+                       ranked: bool = False) -> pd.DataFrame:
+    """One row per plotted value, in drawing order (national group first, then provinces A–Z, or with `ranked`
+    from the highest value to the lowest).
 
     This is exactly the data behind `target_ranges` (the CSV download offers it)."""
     columns = ["target_id", "province_code", "entity", "row_label", "indicator", "indicator_label", "kind",
                "kind_label", "comparator", "approximate", "value_low", "value_high", "unit", "value_text",
-               "target_year", "period", "document_number", "section", "citation", "benchmark_low",
-               "benchmark_high", "benchmark_text", "benchmark_document"]
+               "target_year", "period", "document_number", "section", "citation", "source_tier", "source_text",
+               "benchmark_low", "benchmark_high", "benchmark_text", "benchmark_document"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     name_column, indicator_column = label_column("province_name", lang), label_column("indicator_label", lang)
@@ -156,7 +158,8 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
     records = _records(frame, ["target_id", "province_code", name_column, "indicator", indicator_column, "kind",
                                "comparator", "value_low", "value_high", unit_column, "target_year", "period_start",
                                "period_end", "document_id", "document_number", "document_implements", "section",
-                               "citation"])
+                               "citation", "approximate", "source_tier", "source_publisher", "source_date",
+                               "locator"])
     lookup = _benchmark_lookup([r for r in records if r["province_code"] == NATIONAL_CODE]) if benchmarks else {}
     national_label = t("national", lang)
     kind_labels: dict[str, str] = {}
@@ -168,7 +171,8 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
         if kind not in kind_labels:
             kind_labels[kind] = t(f"kind.{kind}", lang)
         low, high, comparator = row["value_low"], row["value_high"], row["comparator"]
-        approximate = formatting.is_approximate(comparator, low, row["citation"])
+        approximate = bool(row["approximate"]) if row["approximate"] is not None and row["approximate"] == \
+            row["approximate"] else formatting.is_approximate(comparator, low, row["citation"])
         period = formatting.year_text(row["target_year"], row["period_start"], row["period_end"])
         label = period
         if kind != "target":
@@ -197,6 +201,8 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             "document_number": row["document_number"],
             "section": row["section"],
             "citation": row["citation"],
+            "source_tier": row["source_tier"] or "primary_text",
+            "source_text": source_text(row, lang),
             "benchmark_low": float(bench["value_low"]) if bench is not None else None,
             "benchmark_high": float(bench["value_high"]) if bench is not None else None,
             "benchmark_text": formatting.value_label(
@@ -205,7 +211,8 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             if bench is not None else "",
             "benchmark_document": bench["document_number"] if bench is not None else "",
             "_national": is_national,
-            "_sort": (0 if is_national else 1, "" if is_national else _sort_key(name), int(row["target_year"]),
+            "_sort": (0 if is_national else 1, (-(float(low) + float(high)) / 2, _sort_key(name)) if ranked and
+                      not is_national else ("" if is_national else _sort_key(name)), int(row["target_year"]),
                       int(row["period_start"]) if pd.notna(row["period_start"]) else 0, float(low)),
         })
     rows.sort(key=lambda r: r.pop("_sort"))  # stable, like the drawing order
@@ -219,14 +226,33 @@ def _template_json(name: str) -> dict:
     """Plotly's default template as plain JSON: a figure given it skips deep-copying the template object."""
     return pio.templates[name].to_plotly_json()
 
+def source_text(row, lang: str) -> str:
+    """Where a value was read, in one line: its tier, then the publisher, date and our locator (a report) or the
+    document's own text (the clause is quoted beside it)."""
+    tier = row.get("source_tier") or "primary_text"
+    if tier == "primary_text":
+        return t("tier.primary_text", lang)
+    parts = [str(row["source_publisher"])]
+    date = row.get("source_date")
+    if date is not None and date == date:
+        parts.append(formatting.date_text(date, lang))
+    if isinstance(row.get("locator"), str):
+        parts.append(row["locator"])
+    return f"{t('tier.' + tier, lang)}: " + " · ".join(parts)
+
+
 def _hover(row, lang: str) -> str:
-    citation = "<br>".join(textwrap.wrap(_escape(str(row["citation"])), 70))
     lines = [f"<b>{_escape(row['entity'])}</b> · {_escape(row['period'])}",
              f"{_escape(row['indicator_label'])}: <b>{_escape(row['value_text'])}</b>",
-             f"{t('col.kind', lang)}: {_escape(row['kind_label'])}",
-             f"{t('col.document', lang)}: {_escape(str(row['document_number']))}, "
-             f"{t('charts.hover.section', lang)} {_escape(str(row['section']))}",
-             f"<i>“{citation}”</i>"]
+             f"{t('col.kind', lang)}: {_escape(row['kind_label'])}"]
+    if isinstance(row["citation"], str):
+        citation = "<br>".join(textwrap.wrap(_escape(row["citation"]), 70))
+        lines += [f"{t('col.document', lang)}: {_escape(str(row['document_number']))}, "
+                  f"{t('charts.hover.section', lang)} {_escape(str(row['section']))}",
+                  f"<i>“{citation}”</i>"]
+    else:  # read in a report: no clause of ours to quote
+        lines.append(f"{t('col.document', lang)}: {_escape(str(row['document_number']))}")
+    lines.append("<br>".join(textwrap.wrap(_escape(row.get("source_text") or t("tier.primary_text", lang)), 70)))
     if row.get("benchmark_text"):
         lines.append(t("charts.hover.benchmark", lang, document=_escape(row["benchmark_document"]),
                        value=_escape(row["benchmark_text"])))

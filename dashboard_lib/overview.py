@@ -10,7 +10,7 @@ from types import MappingProxyType
 import pandas as pd
 import pyarrow as pa
 
-from . import charts, data, tables, widgets
+from . import charts, data, formatting, tables, widgets
 from .i18n import label_column, t
 
 
@@ -21,7 +21,10 @@ def overview_summary(version: data.WarehouseVersion) -> Mapping[str, int]:
         SELECT (SELECT count(*) FROM v_documents WHERE scope = 'provincial') AS n_plans,
                (SELECT coalesce(sum(n_values), 0) FROM v_documents WHERE scope = 'provincial') AS n_values,
                (SELECT count(DISTINCT indicator) FROM v_targets WHERE scope = 'provincial') AS n_indicators,
-               (SELECT count(*) FROM v_targets WHERE scope = 'provincial') AS n_provincial_values,
+               -- the values read in a plan text we hold: the ones whose citation can be verified
+               (SELECT count(*) FROM v_targets t JOIN documents d USING (document_id)
+                WHERE t.scope = 'provincial' AND t.source_tier = 'primary_text' AND d.source_file IS NOT NULL)
+                   AS n_provincial_values,
                (SELECT count(*) FROM v_targets WHERE citation_verified) AS n_verified""")
     return MappingProxyType({name: int(value) for name, value in frame.iloc[0].items()})
 
@@ -78,3 +81,58 @@ def overview_tables(version: data.WarehouseVersion, lang: str) -> tuple[pa.Table
     counts = tables.counts_by_province_and_sector(provincial, data.sectors(version), lang)
     national = data.run(version, f"SELECT * FROM v_targets WHERE scope = 'national' {data.TARGETS_ORDER}")
     return data.arrow(plans), data.arrow(counts), data.arrow(tables.benchmarks_table(national, lang))
+
+
+# ---------------------------------------------------------------- the 34 provinces today
+
+PRESENT_GROWTH_SQL = """
+    SELECT * FROM v_targets
+    WHERE indicator = 'grdp_growth' AND kind = 'target' AND (
+        province_era = '34'
+        -- an unmerged province whose congress figures were not found: its master plan (same territory)
+        OR (province_era = '63' AND document_type_key = 'decision' AND target_year >= 2030
+            AND province_2025_code NOT IN (SELECT province_2025_code FROM v_targets
+                                           WHERE province_era = '34' AND indicator = 'grdp_growth'))
+        -- the national target of the same term
+        OR (province_era = 'national' AND period_start = 2026 AND period_end = 2030))"""
+
+
+@data.shared(max_entries=8)
+def present_growth_chart(version: data.WarehouseVersion, lang: str) -> charts.RangesChart | None:
+    """The 34 provinces' 2026–2030 GRDP growth targets ranked from the highest, against the national target."""
+    plot = charts.target_ranges_data(data.run(version, PRESENT_GROWTH_SQL), lang, ranked=True)
+    return charts.ranges_chart(plot, lang, built_on=data.built_on_text(version, lang),
+                               subtitle=None if plot.empty else t("overview.present.subtitle", lang))
+
+
+@data.shared(max_entries=8)
+def present_growth_table(version: data.WarehouseVersion, lang: str) -> tuple[pa.Table, tuple[str, ...]]:
+    """(each of the 34 provinces: its 2026–2030 target, its 2021–2025 result as reported, the sources; the names
+    of the provinces whose adopted target no stored source gives)."""
+    lang = data.checked_lang(lang)
+    targets = data.run(version, PRESENT_GROWTH_SQL + " AND province_era <> 'national'")
+    achieved = data.run(version, """
+        SELECT * FROM v_achieved WHERE province_era = '34' AND indicator = 'grdp_growth' AND is_latest
+        AND period_start = 2021 AND period_end = 2025""")
+    names = data.run(version, "SELECT province_2025_code, name_vi, name_en FROM provinces_2025")
+    gaps = data.run(version, "SELECT province_2025_code FROM coverage_gaps WHERE indicator_key = 'grdp_growth'")
+    by_code = {r.province_2025_code: r for r in achieved.itertuples()}
+    rows = []
+    for r in targets.sort_values("value_mid", ascending=False, kind="stable").itertuples():
+        unit = getattr(r, f"unit_symbol_{lang}")
+        result = by_code.get(r.province_2025_code)
+        rows.append({
+            t("progress.col.province", lang): getattr(r, f"province_name_{lang}"),
+            t("overview.present.col.target", lang): formatting.value_label(
+                r.value_low, r.value_high, r.comparator, unit, lang, bool(r.approximate)),
+            t("overview.present.col.period", lang): formatting.period_text(r.period_start, r.period_end),
+            t("progress.col.document", lang): r.document_number,
+            t("progress.col.tier", lang): t(f"tier.{r.source_tier}", lang),
+            t("overview.present.col.source", lang): r.source_url,
+            t("overview.present.col.result", lang): "–" if result is None else formatting.value_label(
+                result.value, result.value, result.comparator, unit, lang),
+            t("overview.present.col.result_source", lang): None if result is None else result.source_url,
+        })
+    gap_names = tuple(sorted(names.loc[names["province_2025_code"].isin(gaps["province_2025_code"]),
+                                       f"name_{lang}"], key=lambda n: formatting.search_key(n, True)))
+    return data.arrow(pd.DataFrame(rows)), gap_names

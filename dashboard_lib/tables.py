@@ -175,6 +175,7 @@ def ranges_table(plot: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.document", lang): plot["document_number"],
         t("col.section", lang): plot["section"],
         t("col.citation", lang): plot["citation"],
+        t("col.source", lang): plot["source_text"],
         t("tables.col.low", lang): [formatting.number(v, lang) for v in plot["value_low"]],
         t("tables.col.high", lang): [formatting.number(v, lang) for v in plot["value_high"]],
         t("col.unit", lang): plot["unit"],
@@ -269,6 +270,12 @@ def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") ->
         t("col.section", lang): targets["section"],
         t("plans.col.link", lang): [f"{link_base}?target={i}&lang={lang}" for i in targets["target_id"]],
         t("col.citation", lang): targets["citation"],
+        t("col.source", lang): [
+            t(f"tier.{tier}", lang) if tier == "primary_text" or not isinstance(publisher, str)
+            else f"{t(f'tier.{tier}', lang)}: {publisher}" + (f" · {locator}" if isinstance(locator, str) else "")
+            for tier, publisher, locator in zip(targets["source_tier"].fillna("primary_text"),
+                                                targets["source_publisher"], targets["locator"])],
+        t("col.source_url", lang): targets["source_url"],
         t("col.kind", lang): targets["kind"].map(kinds),
         t("col.sector", lang): targets[label_column("sector_label", lang)],
         t("plans.col.verified", lang): verified,

@@ -39,10 +39,11 @@ CREATE OR REPLACE VIEW v_value_sources AS
 SELECT t.target_id,
        coalesce(s.tier, 'primary_text') AS source_tier,
        t.source_id,
-       coalesce(s.publisher, d.issuer_vi) AS source_publisher,
-       coalesce(s.title, d.title_vi) AS source_title,
+       CASE WHEN t.source_id IS NULL THEN d.issuer_vi ELSE s.publisher END AS source_publisher,
+       CASE WHEN t.source_id IS NULL THEN d.title_vi ELSE s.title END AS source_title,
        s.url AS source_url,
-       coalesce(s.date_published, d.issue_date) AS source_date,
+       -- a page without a date stays without one: never the document's date in its place
+       CASE WHEN t.source_id IS NULL THEN d.issue_date ELSE s.date_published END AS source_date,
        t.locator
 FROM targets t
 JOIN documents d USING (document_id)

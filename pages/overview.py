@@ -28,6 +28,25 @@ if info["citations_checked"]:
 else:  # no source texts configured for this build: say so rather than show 0
     columns[3].metric(t("home.metric.verified", lang), "–", help=t("home.metric.verified.unchecked", lang))
 
+# ---------------------------------------------------------------- the 34 provinces today: 2026–2030 growth targets
+st.subheader(t("overview.present", lang))
+st.caption(t("overview.present.intro", lang))
+present = overview_lib.present_growth_chart(version, lang)  # shared by every session: never modified
+if present is None:
+    st.info(t("charts.empty", lang))
+else:
+    st.plotly_chart(present.figure, key="overview_present_chart", config={"displaylogo": False})
+    export_ui.chart_export(present.figure, key="overview_present_chart", lang=lang, source=present.documents,
+                           data_frame=present.data, unit=present.unit)
+    present_table, gap_names = overview_lib.present_growth_table(version, lang)
+    with st.expander(t("overview.present.table", lang)):
+        st.dataframe(present_table, hide_index=True, width="stretch", column_config={
+            t(key, lang): st.column_config.LinkColumn(t(key, lang), display_text=t("progress.col.source.link", lang))
+            for key in ("overview.present.col.source", "overview.present.col.result_source")})
+        widgets.csv_download(present_table, "dich-vu-2030-grdp-2026-2030", lang, key="overview_present_csv")
+    if gap_names:
+        st.caption(widgets.t_markdown("overview.present.gaps", lang, names=", ".join(gap_names)))
+
 # ---------------------------------------------------------------- headline cards (one element for all)
 cards, cards_csv, label_of = overview_lib.overview_cards(version, lang)
 st.subheader(t("overview.cards", lang))

@@ -1389,4 +1389,70 @@ def chart(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, 
 
     A charts.SharedFigure, not a copy: callers only read it (st.plotly_chart serialises it, export_ui copies it)."""
     shown = view(version, indicator, provinces, projection, lang)
-    return charts.share_figure(figure(shown.paths, shown.meta, lang, source))
+    fig = figure(shown.paths, shown.meta, lang, source)
+    add_achieved(fig, shown.paths, _achieved(version, indicator), shown.meta, lang)
+    return charts.share_figure(fig)
+
+
+def _achieved(version: data.WarehouseVersion, indicator: str) -> pd.DataFrame:
+    """The achieved values of one indicator, newest vintage of each year (v_achieved)."""
+    try:
+        return data.run(version, "SELECT * FROM v_achieved WHERE indicator = ? AND is_latest ORDER BY year",
+                        (indicator,))
+    except Exception:  # noqa: BLE001 - a warehouse built before achieved values were curated
+        return pd.DataFrame()
+
+
+def achieved_points(path: Path, achieved: pd.DataFrame, measure: str) -> list[tuple[int, float, str]]:
+    """(year, value on the chart's scale, hover text) of what was achieved where `path` is drawn: the values
+    themselves for a share or a level; for a growth rate, the index the published annual rates compound to from
+    the path's base year (100), as long as consecutive years are published (a missing year ends the line: it is
+    never filled in). Only the same era's figures of the same province are used."""
+    if achieved.empty:
+        return []
+    rows = achieved[(achieved["province_code"] == path.province_code)]
+    if measure != "growth_rate":
+        rows = rows[rows["period_start"].isna() | (rows["period_start"] == rows["year"])]
+        return [(int(r.year), float(r.value), r.vintage) for r in rows.itertuples()]
+    base = path.base_year
+    if base is None:
+        return []
+    annual = {int(r.year): r for r in rows.itertuples() if pd.notna(r.period_start) and r.period_start == r.year}
+    points, index, year = [(base, 100.0, "")], 100.0, base + 1
+    while year in annual:
+        index *= 1 + float(annual[year].value) / 100
+        points.append((year, index, f"{annual[year].value:g}|{annual[year].vintage}"))
+        year += 1
+    return points if len(points) > 1 else []
+
+
+def add_achieved(fig: go.Figure, paths, achieved: pd.DataFrame, meta: Mapping, lang: str) -> None:
+    """Achieved values over the implied paths (a cross per year, in the plan's colour), so the gap shows."""
+    decimals = value_decimals(dict(meta))
+    done = set()
+    for path in paths:
+        if path.province_code in done:
+            continue
+        points = achieved_points(path, achieved, meta["measure"])
+        if not points:
+            continue
+        done.add(path.province_code)
+        texts = []
+        for year, value, extra in points:
+            if meta["measure"] == "growth_rate":
+                rate, _, vintage = extra.partition("|")
+                texts.append(t("trajectory.achieved.hover_growth", lang, year=year,
+                               index=_fixed(value, lang, 1),
+                               rate=formatting.number(float(rate), lang) if rate else "–",
+                               vintage=t(f"vintage.{vintage}", lang) if vintage else ""))
+            else:
+                texts.append(t("trajectory.achieved.hover", lang, year=year, value=_fixed(value, lang, decimals),
+                               unit=unit_label(dict(meta), lang), vintage=t(f"vintage.{extra}", lang)))
+        fig.add_trace(go.Scatter(
+            x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
+            name=_plotly_text(t("trajectory.achieved.legend", lang, name=path.name(lang))),
+            line=dict(color=colour_of(path), width=1.5, dash="solid"),
+            marker=dict(symbol="x-thin-open", size=11, line=dict(width=2.5, color=colour_of(path)),
+                        color=colour_of(path)),
+            hovertext=texts, hoverinfo="text", legendrank=300,
+            meta={"role": "achieved", "province_code": path.province_code}))

@@ -54,9 +54,12 @@ if "trajectory.provinces" not in st.session_state:
     st.session_state["trajectory.provinces"] = state.url_values("provinces", province_codes, province_codes, problems)
     st.session_state["trajectory.last_indicator"] = indicator
 elif st.session_state.get("trajectory.last_indicator") != indicator:
-    # another indicator: keep the provinces that state it, else show all of them
-    kept = [p for p in st.session_state["trajectory.provinces"] if p in province_codes]
-    st.session_state["trajectory.provinces"] = kept or province_codes
+    # another indicator: all of its provinces if all were shown, else keep the chosen ones that state it (or all)
+    previous = trajectory.cached_province_options(version, st.session_state["trajectory.last_indicator"])
+    chosen = st.session_state["trajectory.provinces"]
+    kept = [p for p in chosen if p in province_codes]
+    had_all = set(chosen) == {option.province_code for option in previous}
+    st.session_state["trajectory.provinces"] = province_codes if had_all or not kept else kept
     st.session_state["trajectory.last_indicator"] = indicator
 else:
     st.session_state["trajectory.provinces"] = [p for p in st.session_state["trajectory.provinces"]

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard_lib.i18n import t
+from dashboard_lib import widgets
 from dashboard_lib.widgets import t_markdown
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,16 +25,36 @@ PAGE = "pages/trajectories.py"
 # ---------------------------------------------------------------- expected values from the curated files
 
 def curated() -> pd.DataFrame:
+    """Every curated value, keyed as the warehouse keys provinces: a merged province's values adopted since
+    1 July 2025 under '<code>-2025', never under its predecessor's code."""
     frames = [pd.read_csv(p, dtype={"province_code": str}) for p in sorted((DATA / "targets").glob("*.csv"))]
     targets = pd.concat(frames, ignore_index=True)
-    documents = pd.read_csv(DATA / "documents.csv", dtype={"province_code": str})[["document_id", "document_number"]]
+    documents = pd.read_csv(DATA / "documents.csv", dtype={"province_code": str, "province_era": str})[
+        ["document_id", "document_number", "province_era"]]
     indicators = pd.read_csv(DATA / "indicators.csv")[["indicator_key", "measure", "label_vi", "label_en"]]
-    return targets.merge(documents, on="document_id").merge(indicators, on="indicator_key")
+    rows = targets.merge(documents, on="document_id").merge(indicators, on="indicator_key")
+    merged = set(PROVINCES_2025.loc[PROVINCES_2025["merged"], "province_2025_code"])
+    new_key = (rows["province_era"] == "34") & rows["province_code"].isin(merged)
+    rows.loc[new_key, "province_code"] = rows.loc[new_key, "province_code"] + "-2025"
+    return rows
+
+
+PROVINCES_2025 = pd.read_csv(DATA / "provinces_2025.csv", dtype={"province_2025_code": str})
 
 
 def province_names(lang: str) -> dict[str, str]:
-    provinces = pd.read_csv(DATA / "provinces.csv", dtype={"province_code": str})
-    return dict(zip(provinces["province_code"], provinces[f"name_{lang}"]))
+    """Names as the pages show them: a former province whose name the merged one took is '… (cũ)'."""
+    provinces = pd.read_csv(DATA / "provinces.csv", dtype={"province_code": str, "province_2025_code": str})
+    merged = dict(zip(PROVINCES_2025["province_2025_code"], PROVINCES_2025["merged"]))
+    taken = set(PROVINCES_2025["name_vi"])
+    suffix = " (cũ)" if lang == "vi" else " (former)"
+    names = {code: name + (suffix if merged[successor] and name_vi in taken else "")
+             for code, name, name_vi, successor in zip(provinces["province_code"], provinces[f"name_{lang}"],
+                                                       provinces["name_vi"], provinces["province_2025_code"])}
+    for code, name, is_merged in zip(PROVINCES_2025["province_2025_code"], PROVINCES_2025[f"name_{lang}"],
+                                     PROVINCES_2025["merged"]):
+        names[f"{code}-2025" if is_merged else code] = name
+    return names
 
 
 def provinces_with(indicator: str) -> list[str]:
@@ -43,12 +64,13 @@ def provinces_with(indicator: str) -> list[str]:
 
 
 def expected_index(document_id: str, indicator: str = "services_growth") -> dict[int, tuple[float, float]]:
-    """Index 2020 = 100 compounded by hand from the plan's average rates for periods from 2021."""
+    """Index = 100 the year before the plan's first period (2020 for the plans of 2021–2025/2030, 2025 for the
+    2026–2030 targets) compounded by hand from the plan's average rates for periods from 2021."""
     rows = curated()
     rows = rows[(rows["document_id"] == document_id) & (rows["indicator_key"] == indicator)
                 & (rows["period_start"] >= 2021)].sort_values("period_start")
     low = high = 100.0
-    out = {2020: (low, high)}
+    out = {int(rows["period_start"].min()) - 1 if len(rows) else 2020: (low, high)}
     for r in rows.itertuples():
         for year in range(int(r.period_start), int(r.period_end) + 1):
             low *= 1 + r.value_low / 100
@@ -193,8 +215,12 @@ def test_default_view_draws_every_services_growth_plan(app_env, lang):
             assert f"{names[code]} – {numbers[document_id]}" in legend
     assert any(t("national", lang) in name and "531/QĐ-TTg" in name for name in legend)
     source = " ".join(a["text"] for a in fig["layout"]["annotations"])
-    for document_id in paths:
-        assert numbers[document_id] in source
+    drawn_numbers = sorted({numbers[document_id] for document_id in paths})
+    named = [n for n in drawn_numbers if n in source]
+    # the source line names the first plans (widgets.SOURCE_LIMIT) and counts the others
+    assert len(named) == min(len(drawn_numbers), widgets.SOURCE_LIMIT)
+    if len(drawn_numbers) > widgets.SOURCE_LIMIT:
+        assert f"{len(drawn_numbers) - widgets.SOURCE_LIMIT} " in source
     # 8.7 %/year from 2021 (Hậu Giang, 'ít nhất') reaches 230.3 in 2030 and is drawn as an open minimum
     hau_giang = next(tr for tr in fig["data"] if (tr.get("meta") or {}).get("bound") == "lower")
     assert hau_giang["line"]["dash"] == "dash" and round(hau_giang["y"][-1], 1) == 230.3
@@ -314,7 +340,7 @@ def test_consistency_checks_show_hai_phong_freight_rate(app_env):
 @pytest.fixture
 def cap_of_two(monkeypatch):
     """The page's cap on plans shown at once lowered to 2, so that the real data (5 provinces) exceeds it."""
-    from dashboard_lib import trajectory
+    from dashboard_lib import widgets, trajectory
 
     def clear():
         for cached in (trajectory.view, trajectory.checks_view, trajectory.chart):
@@ -390,3 +416,23 @@ def test_tables_show_data_text_as_text():
     assert list(first.index) == ["<b>A</b>", "B"] and first.index.name == "Kế hoạch"
     assert list(first["Giải thích"]) == [hostile, ""]
     assert second.equals(first)
+
+
+def test_achieved_values_are_drawn_over_the_paths(app_env):
+    """Bình Thuận's services share as published (newest vintage each year) beside its plan's path; the nation's
+    services growth compounded from the published annual rates, from the plan's base year."""
+    at = open_page("en", indicator="services_share_grdp", provinces="60")
+    fig = figure(at)
+    [binh_thuan] = [tr for tr in fig["data"] if (tr.get("meta") or {}).get("role") == "achieved"
+                    and tr["meta"]["province_code"] == "60"]
+    achieved = pd.read_csv(DATA / "achieved" / "provinces_63.csv", dtype={"province_code": str})
+    rows = achieved.query("province_code == '60' and indicator_key == 'services_share_grdp'")
+    assert set(binh_thuan["x"]) == set(rows["year"])
+    assert binh_thuan["y"][binh_thuan["x"].index(2024)] == pytest.approx(33.88)
+    assert "Achieved: " in binh_thuan["name"]
+    at = open_page("vi", indicator="services_growth", provinces="60")
+    national = [tr for tr in figure(at)["data"] if (tr.get("meta") or {}).get("role") == "achieved"
+                and tr["meta"]["province_code"] == "VN"]
+    assert national and national[0]["x"][0] == 2020 and national[0]["y"][0] == pytest.approx(100)
+    # 2021 revised 1.75 %, 2022 9.99 %: 100 × 1.0175 × 1.0999 = 111.915
+    assert national[0]["y"][2] == pytest.approx(111.915, abs=1e-3)

@@ -1,4 +1,4 @@
-"""Command line: python -m etl {build,check,extract,geo} …  (see README)."""
+"""Command line: python -m etl {build,check,export-data,extract,geo} …  (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +40,26 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_data(args: argparse.Namespace) -> int:
+    from .data_package import DataDictionaryError, export_folder, export_zip, summary, zip_folder, write_atomically
+    warehouse = Path(args.warehouse) if args.warehouse else config.warehouse_path()
+    folder = Path(args.output) if args.output else (None if args.zip else config.data_dir() / "package")
+    try:
+        if folder is not None:
+            descriptor = export_folder(warehouse, folder)
+            print(f"Wrote {folder}: {summary(descriptor)}")
+            if args.zip:
+                write_atomically(Path(args.zip), zip_folder(folder))
+                print(f"Wrote {args.zip}")
+        else:
+            export_zip(warehouse, Path(args.zip))
+            print(f"Wrote {args.zip}")
+    except (DataDictionaryError, FileNotFoundError, FileExistsError) as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Dịch vụ 2030 data pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--warehouse", help="output file (default: data/warehouse.duckdb)")
         sub.add_argument("--no-maps", action="store_true", help="skip the province boundary step")
         sub.set_defaults(func=_build)
+    export = commands.add_parser(
+        "export-data", help="write the whole warehouse as a data package (CSV + Parquet + datapackage.json)")
+    export.add_argument("-o", "--output", help="folder to write (default: data/package, unless only --zip is given)")
+    export.add_argument("--zip", help="also (or only) write the package as this zip file")
+    export.add_argument("--warehouse", help="warehouse to export (default: data/warehouse.duckdb)")
+    export.set_defaults(func=_export_data)
     extract = commands.add_parser("extract", help="propose candidate targets from a plan document",
                                   add_help=False)
     extract.set_defaults(func=None)

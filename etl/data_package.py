@@ -110,7 +110,7 @@ class Description:
 class Column:
     name: str
     sql_type: str
-    field_type: str
+    field_type: str | None  # None: a type the package cannot describe (the export fails)
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,9 @@ def check_dictionary(tables: list[Table], dictionary: dict[tuple[str, str], Desc
         if (table.name, "") not in dictionary:
             problems.append(f"{table.kind} {table.name} has no description: add a row '{table.name},,…' to {name}")
         for column in table.columns:
+            if column.field_type is None:
+                problems.append(f"column {table.name}.{column.name} has type {column.sql_type}, which the package "
+                                "does not map to a Frictionless type (FIELD_TYPES in etl/data_package.py)")
             if (table.name, column.name) not in dictionary and (ANY_TABLE, column.name) not in dictionary:
                 problems.append(f"column {table.name}.{column.name} ({column.sql_type}) has no description: add a "
                                 f"row '{table.name},{column.name},…' to {name}")
@@ -221,22 +224,22 @@ def list_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
             WHERE table_catalog = 'warehouse' AND table_schema = 'main'
             ORDER BY table_name, ordinal_position""").fetchall():
         described.setdefault(name, []).append((column, sql_type))
-    tables, problems = [], []
+    tables = []
     for name, table_type in found:
         if name.startswith(tuple(EXCLUDED_PREFIXES)):
             continue
-        columns = []
-        for column, sql_type in described.get(name, []):
-            field_type = FIELD_TYPES.get(sql_type)
-            if field_type is None:
-                problems.append(f"column {name}.{column} has type {sql_type}, which the package does not map to a "
-                                "Frictionless type (etl/data_package.py FIELD_TYPES)")
-            columns.append(Column(column, sql_type, field_type or "any"))
+        columns = tuple(Column(column, sql_type, field_type(sql_type))
+                        for column, sql_type in described.get(name, []))
         rows = con.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0]
-        tables.append(Table(name, "view" if table_type == "VIEW" else "table", tuple(columns), rows))
-    if problems:
-        raise DataDictionaryError(problems)
+        tables.append(Table(name, "view" if table_type == "VIEW" else "table", columns, rows))
     return tables
+
+
+def field_type(sql_type: str) -> str | None:
+    """The Frictionless type of a DuckDB column type; None for a type the package does not know how to describe."""
+    if sql_type.startswith("DECIMAL"):
+        return "number"
+    return FIELD_TYPES.get(sql_type)
 
 
 def _quote(identifier: str) -> str:

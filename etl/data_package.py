@@ -266,11 +266,26 @@ def _tier_counts(con: duckdb.DuckDBPyConnection, names: set[str]) -> dict[str, i
 
 # ---------------------------------------------------------------- writing
 
+# A spreadsheet runs a cell that starts with one of these as a formula: in the CSV files such a text gets a leading
+# apostrophe, as every CSV download of the dashboard does (widgets.neutralise_formula). Parquet keeps the text as is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_column(column: Column) -> str:
+    name = _quote(column.name)
+    if column.sql_type != "VARCHAR":
+        return name
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+    apostrophe = _literal("'")
+    return f"CASE WHEN left({name}, 1) IN ({starts}) THEN {apostrophe} || {name} ELSE {name} END AS {name}"
+
+
 def _write_table(con: duckdb.DuckDBPyConnection, table: Table, root: Path) -> None:
     columns = ", ".join(_quote(c.name) for c in table.columns)
     select = f"SELECT {columns} FROM {_quote(table.name)} ORDER BY ALL"
+    for_csv = f"SELECT {', '.join(_csv_column(c) for c in table.columns)} FROM ({select})"  # keeps the order
     csv_path, parquet_path = root / "csv" / f"{table.name}.csv", root / "parquet" / f"{table.name}.parquet"
-    con.execute(f"COPY ({select}) TO {_literal(str(csv_path))} (FORMAT csv, HEADER true, DELIMITER ',', "
+    con.execute(f"COPY ({for_csv}) TO {_literal(str(csv_path))} (FORMAT csv, HEADER true, DELIMITER ',', "
                 "DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S')")
     body = csv_path.read_bytes()
     csv_path.write_bytes(b"\xef\xbb\xbf" + body)  # the BOM: Excel then reads the file as UTF-8

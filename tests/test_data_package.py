@@ -153,6 +153,8 @@ def test_csv_cells_are_the_warehouse_values(package, db):
             return "true" if value else "false"
         if isinstance(value, dt.date):
             return value.isoformat()
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value  # a spreadsheet would run it as a formula
         return str(value)
 
     for name, resource in resources(descriptor, "csv").items():
@@ -160,6 +162,26 @@ def test_csv_cells_are_the_warehouse_values(package, db):
         expected = db.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
         for got, want in zip(rows, expected):
             assert got == [text(v) for v in want], name
+
+
+def test_csv_text_that_a_spreadsheet_would_run_is_neutralised(warehouse, tmp_path):
+    """A note starting with '=' opens as text in Excel (CSV: a leading apostrophe); Parquet keeps it as written;
+    a negative number stays a number."""
+    copy = _copy(warehouse, tmp_path)
+    with duckdb.connect(str(copy)) as con:
+        target_id = con.execute("SELECT min(target_id) FROM targets").fetchone()[0]
+        con.execute("UPDATE targets SET note = '=HYPERLINK(\"http://example.invalid\")' WHERE target_id = ?",
+                    [target_id])
+    folder = tmp_path / "pkg"
+    data_package.export_folder(copy, folder)
+    header, rows = read_csv(folder / "csv" / "targets.csv")
+    row = next(r for r in rows if r[0] == target_id)
+    assert row[header.index("note")] == "'=HYPERLINK(\"http://example.invalid\")"
+    parquet = pq.read_table(folder / "parquet" / "targets.parquet").to_pylist()
+    assert next(r for r in parquet if r["target_id"] == target_id)["note"] == '=HYPERLINK("http://example.invalid")'
+    header, rows = read_csv(folder / "csv" / "achieved.csv")
+    values = [float(r[header.index("value")]) for r in rows]
+    assert all(isinstance(v, float) for v in values)
 
 
 def test_vietnamese_text_round_trips_nfc(package, db):

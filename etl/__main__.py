@@ -41,7 +41,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _export_data(args: argparse.Namespace) -> int:
-    from .data_package import DataDictionaryError, export_folder, export_zip, summary, zip_folder, write_atomically
+    import duckdb
+
+    from .data_package import DataDictionaryError, export_folder, export_zip, summary, write_atomically, zip_folder
     warehouse = Path(args.warehouse) if args.warehouse else config.warehouse_path()
     folder = Path(args.output) if args.output else (None if args.zip else config.data_dir() / "package")
     try:
@@ -54,7 +56,7 @@ def _export_data(args: argparse.Namespace) -> int:
         else:
             export_zip(warehouse, Path(args.zip))
             print(f"Wrote {args.zip}")
-    except (DataDictionaryError, FileNotFoundError, FileExistsError) as err:
+    except (DataDictionaryError, FileNotFoundError, FileExistsError, duckdb.Error) as err:
         print(f"ERROR: {err}", file=sys.stderr)
         return 1
     return 0

@@ -95,7 +95,8 @@ class DataDictionaryError(ValueError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) with the data dictionary {_display(DICTIONARY)}:\n"
+        super().__init__(f"{len(problems)} problem(s) with the data dictionary (every exported table and column "
+                         "is described, nothing else):\n"
                          + "\n".join(f"  - {p}" for p in problems))
 
 
@@ -191,7 +192,7 @@ def check_dictionary(tables: list[Table], dictionary: dict[tuple[str, str], Desc
             why = "a table left out of the package" if excluded else "no table or view of the warehouse"
             problems.append(f"{where}: describes {table}, {why}")
         elif column and column not in exported[table]:
-            problems.append(f"{where}: describes {table}.{column}, which the {table} has no longer")
+            problems.append(f"{where}: describes {table}.{column}, a column {table} no longer has")
     return problems
 
 

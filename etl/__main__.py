@@ -49,7 +49,7 @@ def _export_data(args: argparse.Namespace) -> int:
     try:
         if folder is not None:
             descriptor = export_folder(warehouse, folder)
-            print(f"Wrote {folder}: {summary(descriptor)}")
+            print(f"Wrote {folder}: {summary(descriptor, folder)}")
             if args.zip:
                 write_atomically(Path(args.zip), zip_folder(folder))
                 print(f"Wrote {args.zip}")

@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .curated import SPEC_BY_TABLE
 
@@ -206,7 +209,7 @@ def open_warehouse(warehouse: Path):
         raise FileNotFoundError(f"no warehouse at {warehouse}: build it first (python -m etl build)")
     con = duckdb.connect()
     try:
-        con.execute("SET threads = 1")  # one writer thread: the same rows give the same Parquet bytes
+        con.execute("SET threads = 1")  # one thread: rows always come in the same order
         con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(warehouse)])
         con.execute("USE warehouse")
         yield con
@@ -290,7 +293,18 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: Table, root: Path) -> No
                 "DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S')")
     body = csv_path.read_bytes()
     csv_path.write_bytes(b"\xef\xbb\xbf" + body)  # the BOM: Excel then reads the file as UTF-8
-    con.execute(f"COPY ({select}) TO {_literal(str(parquet_path))} (FORMAT parquet, COMPRESSION zstd)")
+    pq.write_table(with_pandas_metadata(con.sql(select).to_arrow_table()), parquet_path, compression="zstd")
+
+
+def with_pandas_metadata(table: pa.Table) -> pa.Table:
+    """The same columns, with pandas' schema note that whole numbers and true/false columns holding nulls are
+    nullable integers and booleans: pandas (and tools reading Parquet through it, such as the frictionless
+    validator) then read 2021 and <NA>, not 2021.0 and NaN. The data itself is not rewritten."""
+    nullable = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(), pa.int16(): pd.Int16Dtype(),
+                pa.int8(): pd.Int8Dtype(), pa.bool_(): pd.BooleanDtype()}
+    frame = table.to_pandas(types_mapper=nullable.get)
+    note = pa.Table.from_pandas(frame, preserve_index=False).schema.metadata or {}
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **note})
 
 
 def _file_facts(path: Path) -> dict:
@@ -331,7 +345,9 @@ def _resources(tables: list[Table], dictionary: dict[tuple[str, str], Descriptio
                 # Python's csv module wants encoding='utf-8-sig').
                 resource["encoding"] = "utf-8"
                 resource["dialect"] = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True}
-            resource.update(_file_facts(root / path))
+                # Size and hash for the CSV only: the frictionless validator reads Parquet through pyarrow, cannot
+                # count or hash its bytes, and would report the stated ones as a mismatch.
+                resource.update(_file_facts(root / path))
             resource["rows"] = table.rows
             resource["warehouse_object"] = table.kind
             resource["schema"] = schema
@@ -483,8 +499,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def summary(descriptor: dict) -> str:
+def summary(descriptor: dict, folder: Path) -> str:
     csvs = [r for r in descriptor["resources"] if r["format"] == "csv"]
-    size = sum(r["bytes"] for r in descriptor["resources"])
+    size = sum(path.stat().st_size for path in Path(folder).rglob("*") if path.is_file())
     return (f"{len(csvs)} tables and views as CSV and Parquet ({sum(r['rows'] for r in csvs):,} rows, "
             f"{size / 1e6:.1f} MB), built {descriptor.get('created') or '?'}")

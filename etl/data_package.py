@@ -411,9 +411,9 @@ def _readme(tables: list[Table], dictionary, info: dict, tiers: dict[str, int]) 
                         for t in tables)
     rows_vi = "\n".join(f"| `{t.name}` | {'bảng' if t.kind == 'table' else 'khung nhìn (view)'} | {t.rows} | "
                         f"{_markdown_cell(dictionary[(t.name, '')].vi)} |" for t in tables)
-    tiers_en = "\n".join(f"- `{tier}` ({tiers.get(tier, 0)} values): {en}."
+    tiers_en = "\n".join(f"- `{tier}` ({tiers.get(tier, 0)} values and results): {en}."
                          for tier, (en, _) in SOURCE_TIERS.items())
-    tiers_vi = "\n".join(f"- `{tier}` ({tiers.get(tier, 0)} giá trị): {vi}."
+    tiers_vi = "\n".join(f"- `{tier}` ({tiers.get(tier, 0)} giá trị và kết quả): {vi}."
                          for tier, (_, vi) in SOURCE_TIERS.items())
     excluded_en = "; ".join(f"`{prefix}*`, {en}" for prefix, (en, _) in EXCLUDED_PREFIXES.items())
     excluded_vi = "; ".join(f"`{prefix}*`, {vi}" for prefix, (_, vi) in EXCLUDED_PREFIXES.items())

@@ -1,4 +1,4 @@
-"""Command line: python -m etl {build,check,ensure,extract,geo} …  (see README)."""
+"""Command line: python -m etl {build,check,ensure,export-data,extract,geo} …  (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -61,6 +61,28 @@ def _ensure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_data(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from .data_package import DataDictionaryError, export_folder, export_zip, summary, write_atomically, zip_folder
+    warehouse = Path(args.warehouse) if args.warehouse else config.warehouse_path()
+    folder = Path(args.output) if args.output else (None if args.zip else config.data_dir() / "package")
+    try:
+        if folder is not None:
+            descriptor = export_folder(warehouse, folder)
+            print(f"Wrote {folder}: {summary(descriptor, folder)}")
+            if args.zip:
+                write_atomically(Path(args.zip), zip_folder(folder))
+                print(f"Wrote {args.zip}")
+        else:
+            export_zip(warehouse, Path(args.zip))
+            print(f"Wrote {args.zip}")
+    except (DataDictionaryError, FileNotFoundError, FileExistsError, duckdb.Error) as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Dịch vụ 2030 data pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         sub.set_defaults(func=_build)
     commands.add_parser("ensure", help="build the warehouse only if it is missing or out of date "
                         "(sources from $DV2030_SOURCES_DIR)").set_defaults(func=_ensure)
+
+
+    export = commands.add_parser(
+        "export-data", help="write the whole warehouse as a data package (CSV + Parquet + datapackage.json)")
+    export.add_argument("-o", "--output", help="folder to write (default: data/package, unless only --zip is given)")
+    export.add_argument("--zip", help="also (or only) write the package as this zip file")
+    export.add_argument("--warehouse", help="warehouse to export (default: data/warehouse.duckdb)")
+    export.set_defaults(func=_export_data)
     extract = commands.add_parser("extract", help="propose candidate targets from a plan document",
                                   add_help=False)
     extract.set_defaults(func=None)

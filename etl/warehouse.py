@@ -18,11 +18,15 @@ import pandas as pd
 
 from . import config
 from .citations import load_sources, verify_citations
-from .curated import SPECS, CuratedData, Issue, load_curated
+from .curated import DATE, OPTIONAL_DATE, SPECS, CuratedData, Issue, load_curated
 from .locks import file_lock
 
 SCHEMA_VERSION = "2"
 VIEWS_SQL = Path(__file__).with_name("views.sql")
+# Every date column of the curated files is stored as a DATE (pandas reads them as timestamps): a day, not a moment
+# at midnight, in the warehouse, its views and the data package.
+DATE_COLUMNS = tuple((spec.table, column) for spec in SPECS for column, kind in spec.columns.items()
+                     if kind in (DATE, OPTIONAL_DATE))
 
 
 @dataclass
@@ -221,9 +225,8 @@ def _build(data_dir: Path, warehouse: Path, sources_dir: Path | None, with_maps:
         with duckdb.connect(str(temporary)) as con:
             for name, frame in tables.items():
                 _store(con, name, frame)
-            con.execute("ALTER TABLE documents ALTER issue_date TYPE DATE")
-            con.execute("ALTER TABLE sources ALTER date_published TYPE DATE")
-            con.execute("ALTER TABLE sources ALTER date_accessed TYPE DATE")
+            for table, column in DATE_COLUMNS:
+                con.execute(f'ALTER TABLE "{table}" ALTER "{column}" TYPE DATE')
             for name, frame in {**maps, **tile_grids}.items():
                 _store(con, name, frame)
             _store(con, "build_changes", _changes(previous, tables["targets"]))

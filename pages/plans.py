@@ -10,7 +10,7 @@ import functools
 
 import streamlit as st
 
-from dashboard_lib import formatting, page, state, widgets
+from dashboard_lib import data_package_ui, formatting, page, state, widgets
 from dashboard_lib import plans as lib
 from dashboard_lib.i18n import t
 
@@ -20,6 +20,7 @@ ALL = lib.ALL
 
 st.title(t("nav.plans", lang))
 st.caption(t("plans.intro", lang))
+data_package_ui.download_button(version, lang)  # the whole dataset, one click
 
 documents = lib.documents(version, lang, widgets.LIST_LIMIT)
 

@@ -238,7 +238,36 @@ def test_real_data_tables_are_shown_whole_without_a_note(app_env):
     assert len(at.dataframe[0].value) == len(documents())
     assert len(targets_table(at)) == len(curated_targets())
     assert not any("Showing" in c for c in _captions(at))
-    assert _downloads(at) == ["plans_csv"]  # the plans list needs none: it is all there
+    assert _downloads(at) == ["data_package_zip", "plans_csv"]  # the plans list needs none: it is all there
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_whole_dataset_downloads_in_one_click(app_env, lang):
+    """At the top of the page, one button gives the data package of the warehouse the page shows: the same zip as
+    `python -m etl export-data`, built once per warehouse version."""
+    import io
+    import zipfile
+
+    from dashboard_lib import data, data_package_ui
+    from etl import data_package
+    at = open_page(lang)
+    assert _downloads(at)[0] == "data_package_zip"
+    button = at.get("download_button")[0]
+    assert button.proto.label == t("datapkg.button", lang)
+    assert button.proto.help == t("datapkg.help", lang, date=data.built_on_text(data.current_version(), lang))
+    assert {"vi": "Tải toàn bộ dữ liệu (CSV + Parquet)", "en": "Download the whole dataset (CSV + Parquet)"}[lang] \
+        == button.proto.label
+
+    version = data.current_version()
+    zipped = data_package_ui.package_zip(version)
+    assert data_package_ui.package_zip(version) is zipped  # built once, then shared
+    assert zipped == data_package.export_zip(app_env)
+    assert data_package_ui.file_name(version) == f"dich-vu-2030-data-{data.build_date(version)}.zip"
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        names = archive.namelist()
+    assert f"{data_package.ZIP_FOLDER}/datapackage.json" in names
+    assert f"{data_package.ZIP_FOLDER}/csv/v_targets.csv" in names
+    assert f"{data_package.ZIP_FOLDER}/parquet/v_targets.parquet" in names
 
 
 def test_long_tables_show_part_with_a_note_and_a_complete_csv(app_env, monkeypatch):
@@ -255,7 +284,7 @@ def test_long_tables_show_part_with_a_note_and_a_complete_csv(app_env, monkeypat
     assert t("plans.targets.count", "en", n=total) in captions
     assert t("plans.targets.capped", "en", shown="3", total=formatting.number(total, "en", 0)) in captions
     assert any(t("plans.all.capped", "en", shown="3", total=str(n_docs)) in c for c in captions)
-    assert _downloads(at) == ["plans_documents_csv", "plans_csv"]
+    assert _downloads(at) == ["data_package_zip", "plans_documents_csv", "plans_csv"]
 
     version = data.current_version()
     full = lib.targets_csv(version, "en", "all", "", True)  # what the CSV download writes when clicked

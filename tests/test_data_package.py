@@ -65,8 +65,7 @@ def test_every_table_and_view_analysts_need_is_exported(package, db):
     objects = warehouse_objects(db)
     expected = {name for name in objects if not name.startswith(tuple(data_package.EXCLUDED_PREFIXES))}
     assert REQUIRED <= expected
-    if "progress" in objects:  # a progress table, should the warehouse ever hold one, is exported too
-        expected.add("progress")
+    assert {"progress", "v_progress", "v_achieved", "sources", "coverage_gaps"} <= set(objects)  # the verdicts too
     assert set(resources(descriptor, "csv")) == expected
     assert set(resources(descriptor, "parquet")) == expected
     assert not any(name.startswith("map_") for name in resources(descriptor, "csv"))
@@ -272,13 +271,13 @@ def test_a_column_added_to_a_view_without_a_description_fails_the_export(warehou
 def test_a_new_table_without_a_description_fails_the_export(warehouse, tmp_path):
     broken = _copy(warehouse, tmp_path)
     with duckdb.connect(str(broken)) as con:
-        con.execute("CREATE TABLE progress AS SELECT 'x' AS province_code, 1.5 AS share_done, ['a'] AS tags")
+        con.execute("CREATE TABLE forecasts AS SELECT 'x' AS province_code, 1.5 AS share_done, ['a'] AS tags")
     with pytest.raises(data_package.DataDictionaryError) as failure:
         data_package.export_zip(broken)
     message = str(failure.value)
-    assert "table progress has no description" in message
-    assert "progress.province_code" in message and "progress.share_done" in message
-    assert "progress.tags has type VARCHAR[]" in message  # a type the descriptor cannot state fails too
+    assert "table forecasts has no description" in message
+    assert "forecasts.province_code" in message and "forecasts.share_done" in message
+    assert "forecasts.tags has type VARCHAR[]" in message  # a type the descriptor cannot state fails too
 
 
 def test_the_dictionary_describes_nothing_that_is_not_there(warehouse, tmp_path):

@@ -30,8 +30,13 @@ def overview_summary(version: data.WarehouseVersion) -> Mapping[str, int]:
 
 
 def _headline(version: data.WarehouseVersion) -> pd.DataFrame:
+    """The headline services targets of the plans that implement a national decision (531/QĐ-TTg, 283/QĐ-TTg),
+    and those decisions' own: the plans issued before the merger. The targets the 34 provinces adopted since are
+    the overview's first section (`present_chart`): the two eras are never drawn as one."""
     return data.run(version, """
         SELECT * FROM v_targets WHERE indicator IN ('services_growth', 'services_share_grdp') AND kind = 'target'
+          AND (document_implements IS NOT NULL
+               OR document_id IN (SELECT implements FROM documents WHERE implements IS NOT NULL))
         ORDER BY province_code, indicator, target_year, period_start""")
 
 
@@ -85,24 +90,34 @@ def overview_tables(version: data.WarehouseVersion, lang: str) -> tuple[pa.Table
 
 # ---------------------------------------------------------------- the 34 provinces today
 
-PRESENT_GROWTH_SQL = """
+PRESENT_INDICATORS = ("grdp_growth", "services_growth", "services_share_grdp")
+PRESENT_SQL = """
     SELECT * FROM v_targets
-    WHERE indicator = 'grdp_growth' AND kind = 'target' AND (
+    WHERE indicator = ? AND kind = 'target' AND (
         province_era = '34'
         -- an unmerged province whose congress figures were not found: its master plan (same territory)
-        OR (province_era = '63' AND document_type_key = 'decision' AND target_year >= 2030
+        OR (province_era = '63' AND document_type_key = 'decision' AND document_implements IS NULL
+            AND target_year >= 2030
             AND province_2025_code NOT IN (SELECT province_2025_code FROM v_targets
-                                           WHERE province_era = '34' AND indicator = 'grdp_growth'))
-        -- the national target of the same term
-        OR (province_era = 'national' AND period_start = 2026 AND period_end = 2030))"""
+                                           WHERE province_era = '34' AND indicator = ?))
+        -- the national target for 2030: of the 14th Party Congress (2026–2030), else of 306/NQ-CP (revised
+        -- national master plan)
+        OR (province_era = 'national' AND target_year = 2030 AND document_id IN (
+            SELECT document_id FROM v_targets WHERE province_era = 'national' AND indicator = ? AND target_year = 2030
+              AND document_type_key IN ('party_resolution', 'government_resolution')
+            ORDER BY document_issue_date DESC LIMIT 1)))"""
+
+
+def _present_rows(version: data.WarehouseVersion, indicator: str) -> pd.DataFrame:
+    return data.run(version, PRESENT_SQL, (indicator, indicator, indicator))
 
 
 @data.shared(max_entries=8)
-def present_growth_chart(version: data.WarehouseVersion, lang: str) -> charts.RangesChart | None:
-    """The 34 provinces' 2026–2030 GRDP growth targets ranked from the highest, against the national target."""
-    plot = charts.target_ranges_data(data.run(version, PRESENT_GROWTH_SQL), lang, ranked=True)
+def present_chart(version: data.WarehouseVersion, lang: str, indicator: str) -> charts.RangesChart | None:
+    """The 34 provinces' targets of one indicator for 2030, ranked from the highest, against the national one."""
+    plot = charts.target_ranges_data(_present_rows(version, indicator), lang, ranked=True)
     return charts.ranges_chart(plot, lang, built_on=data.built_on_text(version, lang),
-                               subtitle=None if plot.empty else t("overview.present.subtitle", lang))
+                               subtitle=None if plot.empty else t(f"overview.present.subtitle.{indicator}", lang))
 
 
 @data.shared(max_entries=8)
@@ -110,7 +125,8 @@ def present_growth_table(version: data.WarehouseVersion, lang: str) -> tuple[pa.
     """(each of the 34 provinces: its 2026–2030 target, its 2021–2025 result as reported, the sources; the names
     of the provinces whose adopted target no stored source gives)."""
     lang = data.checked_lang(lang)
-    targets = data.run(version, PRESENT_GROWTH_SQL + " AND province_era <> 'national'")
+    targets = _present_rows(version, "grdp_growth")
+    targets = targets[targets["province_era"] != "national"]
     achieved = data.run(version, """
         SELECT * FROM v_achieved WHERE province_era = '34' AND indicator = 'grdp_growth' AND is_latest
         AND period_start = 2021 AND period_end = 2025""")

@@ -31,7 +31,14 @@ else:  # no source texts configured for this build: say so rather than show 0
 # ---------------------------------------------------------------- the 34 provinces today: 2026–2030 growth targets
 st.subheader(t("overview.present", lang))
 st.caption(t("overview.present.intro", lang))
-present = overview_lib.present_growth_chart(version, lang)  # shared by every session: never modified
+present_labels = {key: t(f"overview.present.indicator.{key}", lang) for key in overview_lib.PRESENT_INDICATORS}
+state.seed("overview_present", state.url_value("present", overview_lib.PRESENT_INDICATORS,
+                                              overview_lib.PRESENT_INDICATORS[0], problems))
+present_indicator = st.segmented_control(t("overview.chart.indicator", lang), overview_lib.PRESENT_INDICATORS,
+                                         format_func=present_labels.get, key="overview_present", required=True)
+present_indicator = present_indicator or overview_lib.PRESENT_INDICATORS[0]
+state.sync_url("present", present_indicator, overview_lib.PRESENT_INDICATORS[0])
+present = overview_lib.present_chart(version, lang, present_indicator)  # shared by every session: never modified
 if present is None:
     st.info(t("charts.empty", lang))
 else:

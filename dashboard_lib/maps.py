@@ -526,7 +526,10 @@ def province_table(targets_all: pd.DataFrame, md: MapData, code: str, lang: str,
     compact: indicator and value (with its year) only, for the side panel; the full table adds kind, document,
     section and the verbatim clause. The province column appears when the values come from several provinces."""
     members = md.members[md.members["unit_code"] == code]
-    rows = targets_all[targets_all["province_code"].isin(members["province_code"])].copy()
+    era = targets_all["province_era"] if "province_era" in targets_all else pd.Series("63", index=targets_all.index)
+    # the plans of the unit's provinces before the merger; in the 34-province view, the unit's own values since
+    own = (era == "34") & (targets_all["province_2025_code"] == code) if md.view == "34" else False
+    rows = targets_all[(targets_all["province_code"].isin(members["province_code"]) & (era != "34")) | own].copy()
     rows["_first"] = rows["indicator"] != md.indicator
     rows = rows.sort_values(["_first", "sector", "indicator", "target_year", "province_code"], kind="stable")
     records = rows.to_dict("records")
@@ -1076,7 +1079,8 @@ def cached_province(version, view: str, indicator: str, year: int | str, mode: s
     md = cached_map_data(version, view, indicator, year, mode)
     members = tuple(md.members.loc[md.members["unit_code"] == code, "province_code"])
     rows = data.run(version, "SELECT * FROM v_targets WHERE list_contains(?::VARCHAR[], province_code) "
-                             "ORDER BY province_code, sector, indicator, target_year, target_id", (members,))
+                             "OR (province_era = '34' AND province_2025_code = ?) "
+                             "ORDER BY province_code, sector, indicator, target_year, target_id", (members, code))
     return (tuple(panel_lines(md, code, lang)), tuple(panel_targets(rows, md, code, lang)),
             data.arrow(province_table(rows, md, code, lang)))
 

@@ -16,13 +16,15 @@ if TYPE_CHECKING:  # dashboard.py imports this module before the heavy ones (pan
 # 4.5:1 WCAG AA asks of text this size (axe-core flagged every caption). Opaque #686664 keeps the hue: 5.7:1 on
 # white, 5.1:1 on the sidebar's grey.
 CAPTION_COLOUR = "#686664"
-# Streamlit's status widget says "Running..." and offers "Stop" (a developer's tool) in English on every page: the
-# button is hidden and the running figure gets a label in the page's language.
+# Streamlit's toolbar is English on every page: its menu ("Print", "Record screen", "Made with Streamlit": nothing a
+# viewer needs, the browser prints) is hidden; its status widget (a running figure labelled "Running..." for screen
+# readers, and "Stop", a developer's tool) shows only a label in the page's language while a run lasts. It stays in
+# the page, so the browser tests still see when a run is over.
 _STYLE = """<style>
 [data-testid="stCaptionContainer"]{color:%(caption)s;opacity:1}
-[data-testid="stStatusWidget"] button{display:none}
-[data-testid="stStatusWidget"]>div::after{content:%(running)s;font-size:.875rem;color:%(caption)s;margin-left:.25rem;
-  white-space:nowrap}
+[data-testid="stMainMenu"]{display:none}
+[data-testid="stStatusWidget"] button,[data-testid="stStatusWidget"] [role="img"]{display:none}
+[data-testid="stStatusWidget"]>div::after{content:%(running)s;font-size:.875rem;color:%(caption)s;white-space:nowrap}
 </style>"""
 
 

@@ -253,7 +253,7 @@ def test_wrong_passwords_are_logged_without_the_password(gate, caplog):
     failures = [r for r in caplog.records if r.name == "dv2030.editor"]
     assert len(failures) == 1
     message = failures[0].getMessage()
-    assert "203.0.113.7" in message and "1 wrong password" in message
+    assert "203.0.113.7" in message and "1 from this address, 1 wrong passwords on the server" in message
     assert "hunter2" not in message and SECRET not in message
 
 

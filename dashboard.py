@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard_lib import editor, state
+from dashboard_lib import editor, page, state
 from dashboard_lib.i18n import t
 
 HERE = Path(__file__).parent
@@ -28,6 +28,7 @@ PAGES = [
 st.set_page_config(page_title="Dịch vụ 2030", page_icon=":material/insights:", layout="wide")
 
 lang = state.language()
+page.style(lang)
 # The pages are declared before the warehouse is (re)built: until a script calls st.navigation, Streamlit shows
 # its own file-name list of pages/, which a first visitor would otherwise see during the first build.
 pages = [st.Page(path, title=t(title, lang), icon=icon, default=path.endswith("overview.py"))

@@ -217,9 +217,9 @@ def _record_failure(address: str | None) -> float:
             rows[key] = row
         counts = {key: row.count for key, row in rows.items()}
         wait = max(row.blocked_until - now for row in rows.values())
-    LOG.warning("Editor sign-in failed from %s: %d wrong passwords from this address, %d on the server; next "
-                "attempt in %.0f s", address or "an unknown address", counts.get(f"address:{address}", 0),
-                counts[SERVER_KEY], max(0.0, wait))
+    from_address = f"{counts[f'address:{address}']} from this address, " if address else ""
+    LOG.warning("Editor sign-in failed from %s: %s%d wrong passwords on the server; next attempt in %.0f s",
+                address or "an unknown address", from_address, counts[SERVER_KEY], max(0.0, wait))
     return max(0.0, wait)
 
 

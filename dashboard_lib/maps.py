@@ -34,7 +34,7 @@ from plotly.colors import sample_colorscale
 from . import data, formatting
 from .charts import figure_from_dicts, wrap_lines
 from .i18n import t
-from .widgets import escape_html, source_line
+from .widgets import escape_html, escape_markdown, source_line
 
 VIEWS = ("63", "34")
 MODES = ("value", "diff")
@@ -621,13 +621,14 @@ def summary_text(md: MapData, lang: str) -> str:
 
 
 def fallback_reason(reason: str, lang: str) -> str:
-    """Why the boundary map is not available, in a sentence (the build's own message, first line)."""
+    """Why the boundary map is not available, in a sentence for a Markdown notice: a translation, or the build's own
+    message (its first line, which may quote file names or the network's answer: escaped)."""
     if not reason or reason == "ok":
         return t("map.fallback.unknown", lang)
     if reason == "skipped":
         return t("map.fallback.skipped", lang)
     first = reason.strip().splitlines()[0]
-    return first if len(first) <= 300 else first[:297] + "…"
+    return escape_markdown(first if len(first) <= 300 else first[:297] + "…")
 
 
 def sort_key(name: str) -> str:

@@ -8,6 +8,7 @@ are marked as such.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -207,6 +208,8 @@ def clause_card(row: pd.Series, key: str, closable: bool, lang: str) -> bool:
         links[0].page_link("pages/sector_targets.py", label=t("plans.clause.open_sector", lang),
                            icon=":material/bar_chart:",
                            query_params={"indicator": row["indicator"], "sector": row["sector"], "lang": lang})
-        links[1].markdown(f"[{md(t('plans.clause.permalink', lang))}](?target={row['target_id']}&lang={lang})")
+        # the ID is data: percent-encoded, it cannot end the link's address and add Markdown of its own
+        links[1].markdown(f"[{md(t('plans.clause.permalink', lang))}](?target={quote(str(row['target_id']), safe='')}"
+                          f"&lang={lang})")
         return bool(closable and links[2].button(t("plans.clause.close", lang), key=f"{key}_close",
                                                  icon=":material/close:"))

@@ -1,6 +1,8 @@
 """Tables shown on the pages: language-aware columns and formatted values (pure pandas)."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pandas as pd
 
 from . import formatting
@@ -268,7 +270,8 @@ def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") ->
         t("col.period", lang): [formatting.year_text(year, start, end) for year, start, end in
                                 zip(targets["target_year"], targets["period_start"], targets["period_end"])],
         t("col.section", lang): targets["section"],
-        t("plans.col.link", lang): [f"{link_base}?target={i}&lang={lang}" for i in targets["target_id"]],
+        t("plans.col.link", lang): [f"{link_base}?target={quote(str(i), safe='')}&lang={lang}"
+                                    for i in targets["target_id"]],
         t("col.citation", lang): targets["citation"],
         t("col.source", lang): [
             t(f"tier.{tier}", lang) if tier == "primary_text" or not isinstance(publisher, str)

@@ -193,7 +193,7 @@ _CARD_GRID_STYLE = """<style>
 .dv-card{border:1px solid rgba(49,51,63,.2);border-radius:.5rem;padding:.9rem 1rem .6rem}
 .dv-card p{margin:0 0 .35rem;line-height:1.45}
 .dv-card h3.dv-name{font-size:1.1rem;font-weight:600;margin:0 0 .3rem;padding:0;scroll-margin:0}
-.dv-card .dv-note{color:rgba(49,51,63,.6);font-size:.875rem}
+.dv-card .dv-note{color:#5c5e66;font-size:.875rem}
 .dv-card .dv-indicator{font-weight:600;margin-top:.6rem}
 .dv-card .dv-value strong{background:rgba(28,131,225,.1);color:#0054a3;border-radius:.25rem;padding:.05rem .3rem}
 </style>"""

@@ -39,7 +39,7 @@ year_value = year if year == maps.LATEST else int(year)
 
 boundaries_ok, reason, tiles_ok = maps.cached_status(version)
 if not boundaries_ok and not tiles_ok:
-    st.warning(widgets.t_markdown("map.no_shapes", lang, reason=maps.fallback_reason(reason, lang)))
+    st.warning(t("map.no_shapes", lang, reason=maps.fallback_reason(reason, lang)))
     st.stop()
 benchmark = indicator in choices["benchmark"]
 if not benchmark and st.session_state["map_mode"] == "diff":
@@ -57,7 +57,7 @@ mode = row[1].radio(t("map.control.mode", lang), maps.MODES, key="map_mode", hor
 shape = row[2].radio(t("map.control.shape", lang), maps.SHAPES, key="map_map", horizontal=True,
                      disabled=not (boundaries_ok and tiles_ok), format_func=lambda s: t(f"map.shape.{s}.option", lang))
 if not boundaries_ok:
-    st.warning(widgets.t_markdown("map.fallback", lang, reason=maps.fallback_reason(reason, lang)))
+    st.warning(t("map.fallback", lang, reason=maps.fallback_reason(reason, lang)))
 if not tiles_ok:
     st.caption(t("map.no_tiles", lang))
 

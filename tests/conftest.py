@@ -202,3 +202,29 @@ def plotted_values(fig: dict) -> list[tuple[float, float, str]]:
 def plotted_pairs(fig: dict) -> Counter:
     """(low, high) of every value drawn (benchmark bands left out)."""
     return Counter((low, high) for low, high, _ in plotted_values(fig))
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+AXE_JS = Path(os.environ.get("DV2030_AXE_JS", REPO / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script (installed by scripts/test.sh from tests/axe). In CI a missing checker is a failure."""
+    if not AXE_JS.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is not installed ({AXE_JS}): run scripts/test.sh")
+        pytest.skip("axe-core not installed (cd tests/axe && npm ci)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def axe_violations(page, source: str) -> list[dict]:
+    """axe-core run on the page as it is now, WCAG 2 A and AA rules: each violation with its elements."""
+    page.add_script_tag(content=source)
+    return page.evaluate("""async tags => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
+    }""", AXE_TAGS)

@@ -330,6 +330,8 @@ PROVINCE = "31"  # Hải Phòng: has a plan with services targets and tasks
 NO_PLAN_PROVINCE = "01"  # Hà Nội: no plan loaded
 ARCHIPELAGO_HOST = "56"  # Khánh Hòa: Trường Sa is drawn as a trace of its own, named after it
 TARGET_ID = "HPG-117-2020-001"  # services_growth: on the sector page's default chart
+LINK_TARGET_ID = "HPG-117-2020-002"
+HOSTILE_TARGET_ID = "HPG-2) [Session expired](https://evil.example/login) (x"
 
 
 def _rewrite(path: Path, change) -> None:
@@ -355,6 +357,8 @@ def hostile_data(tmp_path_factory) -> tuple[Path, Path, str]:
     def citation(row):
         if row["target_id"] == TARGET_ID:
             row["citation"] = f"Năm 2020 đạt khoảng 9,89% {PAYLOAD}"
+        if row["target_id"] == LINK_TARGET_ID:  # an ID that would end the clause's permalink and add its own
+            row["target_id"] = HOSTILE_TARGET_ID
     _rewrite(data / "targets" / "HPG-117-2020.csv", citation)
 
     task_ids = []
@@ -468,6 +472,25 @@ def test_markup_in_data_is_text_on_the_sector_page(hostile_url, hostile_data, br
     assert any(PAYLOAD in str(v) for v in table[t("col.citation", "vi")])
 
 
+
+
+def test_a_target_id_cannot_add_a_link_to_its_permalink(hostile_data, monkeypatch, tally):
+    """The clause card links to itself with ?target=<ID>: the ID is percent-encoded in the link, and so in the
+    table's link column."""
+    from urllib.parse import quote
+    data, warehouse, _task = hostile_data
+    monkeypatch.setenv("DV2030_DATA_DIR", str(data))
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(warehouse))
+    at = run_page("plans", target=HOSTILE_TARGET_ID)
+    assert not at.exception, [e.message for e in at.exception]
+    links = [m.value for m in at.markdown if "?target=" in m.value]
+    encoded = f"?target={quote(HOSTILE_TARGET_ID, safe='')}&"
+    ok = len(links) == 1 and encoded in links[0] and "](https://evil" not in links[0]
+    tally.record("data markup: target ID in the clause permalink", ok)
+    assert len(links) == 1, [m.value for m in at.markdown]
+    assert encoded in links[0] and "](https://evil" not in links[0], links[0]
+    column = at.dataframe[-1].value[t("plans.col.link", "vi")]
+    assert any(encoded in str(link) for link in column)
 
 
 def test_map_trace_names_carry_no_markup(hostile_data, monkeypatch, tally):

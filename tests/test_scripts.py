@@ -4,7 +4,7 @@ They run here in a copy of scripts/ with stand-ins for Python, apt-get and id on
 call, and in which order, not what those calls do."""
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,6 +23,7 @@ def _sandbox(tmp_path: Path, uid: int = 0, chromium: bool = True) -> tuple[Path,
     """A copy of the repository's scripts with a ready .venv whose python only records its arguments."""
     root = tmp_path / "repo"
     shutil.copytree(REPO / "scripts", root / "scripts")
+    shutil.copytree(REPO / "tests" / "axe", root / "tests" / "axe", ignore=shutil.ignore_patterns("node_modules"))
     for name in ("requirements.txt", "requirements-dev.txt"):
         shutil.copy(REPO / name, root / name)
     venv = root / ".venv" / "bin"
@@ -43,7 +44,8 @@ def _sandbox(tmp_path: Path, uid: int = 0, chromium: bool = True) -> tuple[Path,
     # Only the stand-ins and the basic tools: not the machine's chromium, apt-get or npm.
     basics = tmp_path / "basics"
     basics.mkdir()
-    for tool in ("cat", "sha256sum", "cut", "dirname", "basename", "touch", "mkdir", "rm", "env", "bash", "grep"):
+    for tool in ("cat", "sha256sum", "cut", "dirname", "basename", "touch", "mkdir", "rm", "env", "bash", "grep",
+                 "mktemp"):
         found = shutil.which(tool)
         if found:
             (basics / tool).symlink_to(found)
@@ -77,6 +79,14 @@ def test_run_sh_says_what_is_missing_when_not_root_and_still_starts(tmp_path):
     assert not [c for c in calls(tmp_path) if c.startswith("apt-get")]
     assert "apt-get install -y chromium" in run.stderr
     assert calls(tmp_path)[-1] == "python -m streamlit run dashboard.py"
+
+
+def test_test_sh_installs_the_pinned_accessibility_checker(tmp_path):
+    root, env = _sandbox(tmp_path)
+    subprocess.run(["bash", "scripts/test.sh"], cwd=root, env=env, check=True, capture_output=True)
+    assert [c for c in calls(tmp_path) if c.startswith("npm")] == ["npm ci --no-audit --no-fund --loglevel=error"]
+    lock = json.loads((REPO / "tests" / "axe" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/axe-core"]["integrity"].startswith("sha512-")
 
 
 def test_the_system_packages_are_one_script_for_both_commands(tmp_path):

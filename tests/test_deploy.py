@@ -137,6 +137,35 @@ def test_a_busy_intake_lock_means_try_again_and_the_patch_applies(tmp_path):
     assert validate(repo / "data").ok
 
 
+def test_replicas_starting_together_build_the_warehouse_once(tmp_path):
+    """Three processes find the warehouse missing at the same moment (ensure_warehouse, as dashboards in their
+    default mode do on start): the publish lock lets one build; the others find it current and build nothing."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data, ignore=shutil.ignore_patterns("warehouse.duckdb*", ".*", "cache"))
+    env = {**os.environ, "DV2030_DATA_DIR": str(data), "DV2030_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+           "DV2030_GEO_OFFLINE": "1"}
+    env.pop("DV2030_SOURCES_DIR", None)
+    go = tmp_path / "go"
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {str(REPO)!r})
+        from etl.warehouse import ensure_warehouse
+        open(os.path.join({str(tmp_path)!r}, "ready-" + str(os.getpid())), "w").close()
+        while not os.path.exists({str(go)!r}):
+            time.sleep(0.01)
+        result = ensure_warehouse(progress=lambda message: None)
+        print("built" if result is not None and result.ok else "current" if result is None else "failed")
+        """)
+    processes = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < len(processes) and time.monotonic() < deadline:
+        time.sleep(0.05)  # all three imported and waiting: then they ask at the same moment
+    go.touch()
+    outcomes = sorted(p.communicate(timeout=180)[0].strip() for p in processes)
+    assert outcomes == ["built", "current", "current"], outcomes
+
+
 def test_a_redeploy_takes_the_repository_data_and_keeps_the_editors_additions(tmp_path):
     """etl.sync (release --from-repo): the repository's files win, a plan added in the shared folder and not in git
     yet survives, and a merge that would not validate writes nothing."""

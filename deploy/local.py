@@ -66,14 +66,21 @@ class Settings:
         env = os.environ
         state = Path(env.get("DV2030_DEPLOY_DIR") or REPO / ".deploy")
         values = dict(state=state, shared=Path(env.get("DV2030_SHARED_DIR") or state / "shared"),
-                      replicas=int(replicas or env.get("DV2030_REPLICAS") or 2),
-                      port=int(env.get("DV2030_PORT") or 8501),
-                      replica_port=int(env.get("DV2030_REPLICA_PORT") or 8511),
+                      replicas=replicas if replicas is not None else _whole("DV2030_REPLICAS", 2),
+                      port=_whole("DV2030_PORT", 8501), replica_port=_whole("DV2030_REPLICA_PORT", 8511),
                       bind=env.get("DV2030_BIND") or "127.0.0.1")
         values.update(overrides)
         settings = cls(**values)
         if settings.replicas < 1:
             raise DeployError(f"the number of replicas must be at least 1, not {settings.replicas}")
+        for name, port in (("DV2030_PORT", settings.port), ("DV2030_REPLICA_PORT", settings.replica_port),
+                           ("the last replica's port", settings.replica_port + settings.replicas - 1)):
+            if not 1 <= port <= 65535:
+                raise DeployError(f"{name} must be a port number (1–65535), not {port}")
+        if settings.port in settings.replica_ports():
+            raise DeployError(f"the balancer's port {settings.port} is among the replicas' ports "
+                              f"{settings.replica_ports()[0]}–{settings.replica_ports()[-1]}: change DV2030_PORT or "
+                              "DV2030_REPLICA_PORT")
         return settings
 
     @property
@@ -95,6 +102,16 @@ class Settings:
 
     def replica_ports(self) -> list[int]:
         return [self.replica_port + i for i in range(self.replicas)]
+
+
+def _whole(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise DeployError(f"{name} must be a whole number, not {value!r}") from None
 
 
 # ---------------------------------------------------------------- the shared folder and releases

@@ -185,7 +185,7 @@ def test_a_redeploy_takes_the_repository_data_and_keeps_the_editors_additions(tm
     from etl.sync import merge_repository_data
     repo = tmp_path / "repo"
     shutil.copytree(REPO / "data", repo, ignore=shutil.ignore_patterns("warehouse.duckdb*", ".*", "cache"))
-    shared = tmp_path / "shared"
+    shared = tmp_path / "shared" / "data"  # the shared data folder of a deployment (Settings.data)
     shutil.copytree(repo, shared)
     rows, text = rows_for("BGI-215-2022", shared)
     assert plan_intake.add_plan(shared, document_row(), rows, text, None, rebuild=False).ok  # an editor's addition
@@ -201,6 +201,11 @@ def test_a_redeploy_takes_the_repository_data_and_keeps_the_editors_additions(tm
             writer.writerows(rows)
 
     rewrite(note="reviewed in git")
+
+    # A restart (deploy-local.sh start) seeds only an empty shared folder: it never writes over one.
+    before = folder_hash(shared)
+    assert not local.seed_shared(local.Settings(state=tmp_path / "state", shared=shared.parent), source=repo)
+    assert folder_hash(shared) == before
 
     result = merge_repository_data(repo, shared)
     assert result.ok, result.errors

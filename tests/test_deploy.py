@@ -445,6 +445,16 @@ def test_two_editors_on_two_replicas_save_at_the_same_moment(deployment, browser
 
 def test_a_killed_replica_takes_only_its_own_sessions(deployment, browser):
     settings = deployment
+    # A browser tab on the replica that will die: Streamlit's page reconnects by itself, and the balancer must send
+    # it to the live replica (a new session there; the page reruns from its URL).
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    context.add_cookies([{"name": AFFINITY_COOKIE, "value": "r2", "url": settings.url}])
+    orphan = context.new_page()
+    orphan_errors: list[str] = []
+    orphan.on("pageerror", lambda e: orphan_errors.append(str(e)))
+    orphan.goto(f"{settings.url}/plans?lang=en")
+    orphan.wait_for_selector("h1", timeout=90_000)
+    _settle(orphan)
 
     async def scenario():
         pinned = {name: Session(settings.url, cookie=name) for name in ("r1", "r2")}
@@ -482,6 +492,20 @@ def test_a_killed_replica_takes_only_its_own_sessions(deployment, browser):
         assert {c["name"]: c["value"] for c in page.context.cookies()}[AFFINITY_COOKIE] == "r1"
     finally:
         page.close()
+
+    try:  # the orphaned tab: back on the live replica, and its session works (a page change through the sidebar)
+        deadline = time.monotonic() + 90
+        while {c["name"]: c["value"] for c in context.cookies()}.get(AFFINITY_COOKIE) != "r1":
+            assert time.monotonic() < deadline, "the tab of the dead replica did not reconnect to the live one"
+            orphan.wait_for_timeout(500)
+        orphan.locator('[data-testid="stSidebarNav"] a').first.click()
+        orphan.wait_for_selector(f'h1:has-text("{t("app.title", "en")}")', timeout=90_000)
+        _settle(orphan)
+        orphan.screenshot(path=str(ARTIFACTS / "deploy_orphan_reconnected.png"), full_page=True)
+        assert orphan.locator('[data-testid="stException"]').count() == 0
+        assert not orphan_errors, orphan_errors
+    finally:
+        context.close()
 
 
 def test_stop_is_clean(deployment):

@@ -141,8 +141,8 @@ def sync_from_repository(settings: Settings, source: Path = REPO / "data", progr
         problems = "\n".join(f"  {issue}" for issue in result.errors[:30])
         raise DeployError(f"the repository's data merged with the shared folder did not validate; nothing was "
                           f"written:\n{problems}")
-    progress(f"From {source}: {len(result.updated)} file(s) updated"
-             + (f" ({', '.join(result.updated[:8])}{' …' if len(result.updated) > 8 else ''})" if result.updated else "")
+    updated = ", ".join(result.updated[:8]) + (" …" if len(result.updated) > 8 else "")
+    progress(f"From {source}: {len(result.updated)} file(s) updated" + (f" ({updated})" if result.updated else "")
              + (f"; kept the editors' additions not in the repository yet: {', '.join(result.kept)}"
                 if result.kept else ""))
 

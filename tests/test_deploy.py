@@ -141,7 +141,8 @@ def test_a_busy_intake_lock_means_try_again_and_the_patch_applies(tmp_path):
 @pytest.mark.parametrize("env, replicas, message", [
     ({"DV2030_REPLICAS": "three"}, None, "DV2030_REPLICAS must be a whole number, not 'three'"),
     ({}, 0, "the number of replicas must be at least 1, not 0"),
-    ({"DV2030_PORT": "8511", "DV2030_REPLICA_PORT": "8511"}, 2, "the balancer's port 8511 is among the replicas' ports"),
+    ({"DV2030_PORT": "8511", "DV2030_REPLICA_PORT": "8511"}, 2,
+     "the balancer's port 8511 is among the replicas' ports"),
     ({"DV2030_REPLICA_PORT": "65535"}, 2, "the last replica's port must be a port number (1–65535), not 65536"),
 ])
 def test_bad_deployment_settings_are_refused_clearly(env, replicas, message):

@@ -333,16 +333,28 @@ def start(settings: Settings, progress=print) -> None:
              f"shared folder {settings.shared}")
 
 
+def _signal(pid: int, number: int) -> None:
+    """Signal a process started here and, when it leads its own process group (start_new_session), the children it
+    started too (a replica's figure export runs Chromium)."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, number)
+        else:
+            os.kill(pid, number)
+    except ProcessLookupError:
+        pass
+
+
 def stop(settings: Settings, timeout: float = 20.0, progress=print) -> None:
     """Stop the balancer first (no new traffic), then the replicas: SIGTERM, SIGKILL after `timeout`."""
     for name, pid, expect in _processes(settings):
         if _alive(pid, expect):
-            os.kill(pid, signal.SIGTERM)
+            _signal(pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
             while _alive(pid, expect) and time.monotonic() < deadline:
                 time.sleep(0.1)
             if _alive(pid, expect):
-                os.kill(pid, signal.SIGKILL)
+                _signal(pid, signal.SIGKILL)
             progress(f"Stopped {name} (pid {pid})")
         _pid_file(settings, name).unlink(missing_ok=True)
     (settings.run / "haproxy.sock").unlink(missing_ok=True)

@@ -3,12 +3,16 @@ folder, started and stopped by deploy/local.py (what scripts/deploy-local.sh run
 
 - the editors' lock is one lock across processes, a busy lock means "try again" with nothing written, and a saved
   plan's git patch applies to a checkout of the repository;
+- processes that find the warehouse missing at the same moment build it once (the publish lock);
+- a redeploy (release --from-repo) takes the repository's files and keeps the editors' additions; a restart never
+  seeds over the shared folder; bad settings are refused with a clear message;
 - sessions spread over both replicas, and every page renders through the balancer in headless Chromium;
 - a data release published while sessions browse reaches every replica, with no error on any page run;
 - two editors on two replicas save at the same moment: both plans are kept (or one is told to try again and then
   saves), the curated files stay valid, and every replica shows both;
-- a replica killed with SIGKILL takes only its own sessions: the others keep working and new sessions go to the
-  live replica; the set-up then stops cleanly.
+- a replica killed with SIGKILL takes only its own sessions: the others keep working, new sessions go to the live
+  replica, and a browser tab that was on the dead one reconnects to the live one by itself; the set-up then stops
+  cleanly.
 
 Sessions without a browser speak Streamlit's websocket protocol (deploy/streamlit_client.py). Bounded: one set-up,
 about 2-3 minutes on 2 CPUs; no timing assertions. Skipped (with the reason) only when HAProxy is not installed

@@ -119,14 +119,21 @@ def _whole(name: str, default: int) -> int:
 def seed_shared(settings: Settings, source: Path = REPO / "data") -> bool:
     """Copy the repository's curated files into an empty shared data folder; an existing one is never touched
     (it may hold editors' additions). Returns True when it seeded."""
-    if (settings.data / "documents.csv").exists():
+    if settings.data.exists() and any(settings.data.iterdir()):
         return False
-    settings.data.mkdir(parents=True, exist_ok=True)
+    if not (source / "documents.csv").is_file():
+        raise DeployError(f"{source} holds no curated data (no documents.csv) to seed the shared folder with")
+    # Copied into a scratch folder beside it and renamed into place: an interrupted seed leaves no half folder.
+    scratch = settings.shared / f".data.seeding.{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
     for pattern in CURATED:
         for path in sorted(source.glob(pattern)):
-            target = settings.data / path.relative_to(source)
+            target = scratch / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
+    if settings.data.exists():
+        settings.data.rmdir()  # empty (checked above)
+    os.replace(scratch, settings.data)
     return True
 
 

@@ -18,10 +18,13 @@ browser check on top, --browser, times one Chromium tab to its first chart while
    uniformly from 0.5–1.5 × --think seconds between pages; after a warm-up lap, renders are timed over --window
    seconds. Printed: p50/p95/max render, renders per second, the replica's CPU (cores busy, from
    /proc/<pid>/stat), its RSS (VmRSS) with the N sessions open and the growth per session over the idle replica.
-   Capacity = the largest level whose p95 stays under --bound.
+   Capacity = the largest level whose p95 stays under --bound; also derived from the CPU time per page run (a
+   replica is one Python process: about one core), which a busy shared machine disturbs less than wall time.
 2. Throughput 1 → 2 → 3 replicas: all replicas running, the balancer's admin socket enables 1, then 2, then 3 of
-   them; --concurrency users browse without think time (a saturating closed loop) for --window seconds. Printed:
-   renders per second and its ratio to one replica, the cores the replicas and the load generator used.
+   them; --concurrency users browse without think time (a saturating closed loop) for --throughput-window seconds.
+   The three counts alternate in --rounds rounds, so a change in what else runs on the machine hits all of them;
+   the ratio to one replica is taken within each round, and the medians are printed. Printed: renders per second,
+   the ratio, the cores the replicas and the load generator used, CPU ms per page run.
 """
 from __future__ import annotations
 
@@ -188,8 +191,8 @@ def sessions_per_replica(settings: local.Settings, levels: list[int], think: flo
           f"bound: p95 render ≤ {bound:g} s)\n")
     print(f"idle replica after warm-up: RSS {idle_rss:.0f} MB\n")
     print("| sessions | renders | renders/s | p50 s | p95 s | max s | errors | replica CPU cores | CPU ms/render "
-          "| RSS MB | RSS growth MB/session | within bound |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| RSS MB | RSS growth MB/session | load avg | within bound |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for users in levels:
         samples: list[float] = []
         outcome: dict = {}
@@ -217,7 +220,7 @@ def sessions_per_replica(settings: local.Settings, levels: list[int], think: flo
         rows.append(row)
         print(f"| {users} | {row['renders']} | {row['rate']:.1f} | {row['p50']:.2f} | {row['p95']:.2f} | "
               f"{row['max']:.2f} | {row['errors']} | {row['cores']:.2f} | {row['cpu_ms']:.0f} | {rss:.0f} | "
-              f"{row['growth']:.1f} | {'yes' if row['ok'] else 'NO'} |", flush=True)
+              f"{row['growth']:.1f} | {os.getloadavg()[0]:.1f} | {'yes' if row['ok'] else 'NO'} |", flush=True)
         if errors:
             print(f"   first errors: {errors[:3]}")
         time.sleep(2)
@@ -225,6 +228,15 @@ def sessions_per_replica(settings: local.Settings, levels: list[int], think: flo
     capacity = max(held) if held else 0
     print(f"\nCapacity of one replica: {capacity} concurrent sessions with p95 render ≤ {bound:g} s "
           f"(think time {think:g} s)" + ("" if capacity < max(levels) else "; the highest level tried: more may fit"))
+    # The same from CPU time, which other processes on a shared machine disturb far less than wall time: a replica
+    # is one Python process, so it can use about one core; at `utilisation` of it, queueing stays short.
+    busy = [r for r in rows if r["renders"] >= 20]
+    if busy:
+        cpu_ms = statistics.median(r["cpu_ms"] for r in busy)
+        for utilisation in (0.5, 0.7):
+            users = utilisation * 1000 / cpu_ms * think
+            print(f"From CPU time: {cpu_ms:.0f} ms per page run (median of the levels) → one replica at "
+                  f"{utilisation:.0%} of a core serves {users:.0f} users opening a page every {think:g} s")
     if browser and capacity:
         outcome = {}
         thread = threading.Thread(target=lambda: outcome.setdefault(
@@ -240,51 +252,67 @@ def sessions_per_replica(settings: local.Settings, levels: list[int], think: flo
     return rows
 
 
-def throughput_scaling(settings: local.Settings, concurrency: int, window: float) -> list[dict]:
-    print(f"\n## 2. Throughput behind the balancer: {concurrency} sessions without think time, window {window:g} s\n")
-    print("| replicas | renders | renders/s | ratio to 1 | p50 s | p95 s | errors | replicas' CPU cores "
-          "| load generator CPU cores | sessions per replica |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+def throughput_scaling(settings: local.Settings, concurrency: int, window: float, rounds: int) -> list[dict]:
+    print(f"\n## 2. Throughput behind the balancer: {concurrency} sessions without think time, {window:g} s per "
+          f"measurement, 1→{settings.replicas} replicas in each of {rounds} rounds\n")
+    print("| round | replicas | renders | renders/s | ratio to 1 (this round) | p50 s | p95 s | errors "
+          "| replicas' CPU cores | CPU ms/render | load generator CPU cores | sessions per replica | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     pids = [r["pid"] for r in local.status(settings, smoke=False)["replicas"]]
     me = os.getpid()
-    for count in range(1, settings.replicas + 1):
-        enable_only(settings, count)
-        time.sleep(2)
-        before = {pid: cpu_seconds(pid) for pid in pids}
-        mine0, t0 = cpu_seconds(me), time.monotonic()
-        outcome: dict = {}
-        stot0 = {r["svname"]: int(r["stot"]) for r in local.haproxy_stats(settings)}
-        thread = threading.Thread(target=lambda: outcome.setdefault(
-            "value", run_load(settings.url, concurrency, 0.0, warm=5.0, window=window)))
-        thread.start()
-        thread.join()
-        t1 = time.monotonic()
-        cores = sum(cpu_seconds(pid) - before[pid] for pid in pids) / (t1 - t0)
-        mine = (cpu_seconds(me) - mine0) / (t1 - t0)
-        stats = {r["svname"]: int(r["stot"]) - stot0.get(r["svname"], 0) for r in local.haproxy_stats(settings)}
-        renders, errors = outcome["value"]
-        times = [seconds for _, seconds, _ in renders]
-        rate = len(renders) / window
-        rows.append({"replicas": count, "rate": rate})
-        spread = "/".join(str(stats.get(f"r{n}", 0)) for n in range(1, settings.replicas + 1))
-        print(f"| {count} | {len(renders)} | {rate:.1f} | {rate / rows[0]['rate']:.2f}× | "
-              f"{percentile(times, 0.5):.2f} | {percentile(times, 0.95):.2f} | {len(errors)} | {cores:.2f} | "
-              f"{mine:.2f} | {spread} |", flush=True)
-        if errors:
-            print(f"   first errors: {errors[:3]}")
+    for round_ in range(1, rounds + 1):
+        first = None
+        for count in range(1, settings.replicas + 1):
+            enable_only(settings, count)
+            time.sleep(2)
+            stot0 = {r["svname"]: int(r["stot"]) for r in local.haproxy_stats(settings)}
+            outcome: dict = {}
+            thread = threading.Thread(target=lambda: outcome.setdefault(
+                "value", run_load(settings.url, concurrency, 0.0, warm=3.0, window=window)))
+            thread.start()
+            time.sleep(3.0)
+            before = {pid: cpu_seconds(pid) for pid in pids}
+            mine0, t0 = cpu_seconds(me), time.monotonic()
+            thread.join()
+            t1 = time.monotonic()
+            replica_cpu = sum(cpu_seconds(pid) - before[pid] for pid in pids)
+            mine = (cpu_seconds(me) - mine0) / (t1 - t0)
+            stats = {r["svname"]: int(r["stot"]) - stot0.get(r["svname"], 0) for r in local.haproxy_stats(settings)}
+            renders, errors = outcome["value"]
+            times = [seconds for _, seconds, _ in renders]
+            rate = len(renders) / window
+            first = first or rate
+            rows.append({"round": round_, "replicas": count, "rate": rate, "ratio": rate / first})
+            spread = "/".join(str(stats.get(f"r{n}", 0)) for n in range(1, settings.replicas + 1))
+            print(f"| {round_} | {count} | {len(renders)} | {rate:.1f} | {rate / first:.2f}× | "
+                  f"{percentile(times, 0.5):.2f} | {percentile(times, 0.95):.2f} | {len(errors)} | "
+                  f"{replica_cpu / (t1 - t0):.2f} | {1000 * replica_cpu / max(1, len(renders)):.0f} | {mine:.2f} | "
+                  f"{spread} | {os.getloadavg()[0]:.1f} |", flush=True)
+            if errors:
+                print(f"   first errors: {errors[:3]}")
     enable_only(settings, settings.replicas)
+    summary = []
+    for count in range(1, settings.replicas + 1):
+        ratios = [r["ratio"] for r in rows if r["replicas"] == count]
+        rates = [r["rate"] for r in rows if r["replicas"] == count]
+        summary.append(f"{count}: {statistics.median(rates):.1f}/s ({statistics.median(ratios):.2f}×)")
+    print(f"\nThroughput, median over the rounds (ratio to 1 replica, paired within each round): "
+          + ", ".join(summary))
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 20, 40, 80])
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 20, 30, 40, 60])
     parser.add_argument("--think", type=float, default=5.0, help="seconds between a user's page views (mean)")
     parser.add_argument("--window", type=float, default=30.0, help="seconds measured per level")
+    parser.add_argument("--throughput-window", type=float, default=15.0,
+                        help="seconds measured per replica count and round")
     parser.add_argument("--bound", type=float, default=3.0, help="p95 render bound in seconds")
     parser.add_argument("--replicas", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=12, help="sessions of the throughput section")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of 1→N replicas in the throughput section")
     parser.add_argument("--sections", nargs="+", default=["sessions", "throughput"],
                         choices=["sessions", "throughput"])
     parser.add_argument("--browser", action="store_true", help="time one Chromium tab at the capacity level")
@@ -303,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         if "sessions" in args.sections:
             sessions_per_replica(settings, args.levels, args.think, args.window, args.bound, args.browser)
         if "throughput" in args.sections:
-            throughput_scaling(settings, args.concurrency, args.window)
+            throughput_scaling(settings, args.concurrency, args.throughput_window, args.rounds)
     finally:
         local.stop(settings, progress=lambda message: None)
         shutil.rmtree(state, ignore_errors=True)

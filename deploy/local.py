@@ -66,14 +66,21 @@ class Settings:
         env = os.environ
         state = Path(env.get("DV2030_DEPLOY_DIR") or REPO / ".deploy")
         values = dict(state=state, shared=Path(env.get("DV2030_SHARED_DIR") or state / "shared"),
-                      replicas=int(replicas or env.get("DV2030_REPLICAS") or 2),
-                      port=int(env.get("DV2030_PORT") or 8501),
-                      replica_port=int(env.get("DV2030_REPLICA_PORT") or 8511),
+                      replicas=replicas if replicas is not None else _whole("DV2030_REPLICAS", 2),
+                      port=_whole("DV2030_PORT", 8501), replica_port=_whole("DV2030_REPLICA_PORT", 8511),
                       bind=env.get("DV2030_BIND") or "127.0.0.1")
         values.update(overrides)
         settings = cls(**values)
         if settings.replicas < 1:
             raise DeployError(f"the number of replicas must be at least 1, not {settings.replicas}")
+        for name, port in (("DV2030_PORT", settings.port), ("DV2030_REPLICA_PORT", settings.replica_port),
+                           ("the last replica's port", settings.replica_port + settings.replicas - 1)):
+            if not 1 <= port <= 65535:
+                raise DeployError(f"{name} must be a port number (1–65535), not {port}")
+        if settings.port in settings.replica_ports():
+            raise DeployError(f"the balancer's port {settings.port} is among the replicas' ports "
+                              f"{settings.replica_ports()[0]}–{settings.replica_ports()[-1]}: change DV2030_PORT or "
+                              "DV2030_REPLICA_PORT")
         return settings
 
     @property
@@ -97,19 +104,36 @@ class Settings:
         return [self.replica_port + i for i in range(self.replicas)]
 
 
+def _whole(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise DeployError(f"{name} must be a whole number, not {value!r}") from None
+
+
 # ---------------------------------------------------------------- the shared folder and releases
 
 def seed_shared(settings: Settings, source: Path = REPO / "data") -> bool:
     """Copy the repository's curated files into an empty shared data folder; an existing one is never touched
     (it may hold editors' additions). Returns True when it seeded."""
-    if (settings.data / "documents.csv").exists():
+    if settings.data.exists() and any(settings.data.iterdir()):
         return False
-    settings.data.mkdir(parents=True, exist_ok=True)
+    if not (source / "documents.csv").is_file():
+        raise DeployError(f"{source} holds no curated data (no documents.csv) to seed the shared folder with")
+    # Copied into a scratch folder beside it and renamed into place: an interrupted seed leaves no half folder.
+    scratch = settings.shared / f".data.seeding.{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
     for pattern in CURATED:
         for path in sorted(source.glob(pattern)):
-            target = settings.data / path.relative_to(source)
+            target = scratch / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
+    if settings.data.exists():
+        settings.data.rmdir()  # empty (checked above)
+    os.replace(scratch, settings.data)
     return True
 
 
@@ -124,8 +148,8 @@ def sync_from_repository(settings: Settings, source: Path = REPO / "data", progr
         problems = "\n".join(f"  {issue}" for issue in result.errors[:30])
         raise DeployError(f"the repository's data merged with the shared folder did not validate; nothing was "
                           f"written:\n{problems}")
-    progress(f"From {source}: {len(result.updated)} file(s) updated"
-             + (f" ({', '.join(result.updated[:8])}{' …' if len(result.updated) > 8 else ''})" if result.updated else "")
+    updated = ", ".join(result.updated[:8]) + (" …" if len(result.updated) > 8 else "")
+    progress(f"From {source}: {len(result.updated)} file(s) updated" + (f" ({updated})" if result.updated else "")
              + (f"; kept the editors' additions not in the repository yet: {', '.join(result.kept)}"
                 if result.kept else ""))
 
@@ -316,16 +340,28 @@ def start(settings: Settings, progress=print) -> None:
              f"shared folder {settings.shared}")
 
 
+def _signal(pid: int, number: int) -> None:
+    """Signal a process started here and, when it leads its own process group (start_new_session), the children it
+    started too (a replica's figure export runs Chromium)."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, number)
+        else:
+            os.kill(pid, number)
+    except ProcessLookupError:
+        pass
+
+
 def stop(settings: Settings, timeout: float = 20.0, progress=print) -> None:
     """Stop the balancer first (no new traffic), then the replicas: SIGTERM, SIGKILL after `timeout`."""
     for name, pid, expect in _processes(settings):
         if _alive(pid, expect):
-            os.kill(pid, signal.SIGTERM)
+            _signal(pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
             while _alive(pid, expect) and time.monotonic() < deadline:
                 time.sleep(0.1)
             if _alive(pid, expect):
-                os.kill(pid, signal.SIGKILL)
+                _signal(pid, signal.SIGKILL)
             progress(f"Stopped {name} (pid {pid})")
         _pid_file(settings, name).unlink(missing_ok=True)
     (settings.run / "haproxy.sock").unlink(missing_ok=True)

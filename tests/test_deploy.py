@@ -3,12 +3,16 @@ folder, started and stopped by deploy/local.py (what scripts/deploy-local.sh run
 
 - the editors' lock is one lock across processes, a busy lock means "try again" with nothing written, and a saved
   plan's git patch applies to a checkout of the repository;
+- processes that find the warehouse missing at the same moment build it once (the publish lock);
+- a redeploy (release --from-repo) takes the repository's files and keeps the editors' additions; a restart never
+  seeds over the shared folder; bad settings are refused with a clear message;
 - sessions spread over both replicas, and every page renders through the balancer in headless Chromium;
 - a data release published while sessions browse reaches every replica, with no error on any page run;
 - two editors on two replicas save at the same moment: both plans are kept (or one is told to try again and then
   saves), the curated files stay valid, and every replica shows both;
-- a replica killed with SIGKILL takes only its own sessions: the others keep working and new sessions go to the
-  live replica; the set-up then stops cleanly.
+- a replica killed with SIGKILL takes only its own sessions: the others keep working, new sessions go to the live
+  replica, and a browser tab that was on the dead one reconnects to the live one by itself; the set-up then stops
+  cleanly.
 
 Sessions without a browser speak Streamlit's websocket protocol (deploy/streamlit_client.py). Bounded: one set-up,
 about 2-3 minutes on 2 CPUs; no timing assertions. Skipped (with the reason) only when HAProxy is not installed
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import re
 import shutil
 import signal
 import socket
@@ -137,13 +142,55 @@ def test_a_busy_intake_lock_means_try_again_and_the_patch_applies(tmp_path):
     assert validate(repo / "data").ok
 
 
+@pytest.mark.parametrize("env, replicas, message", [
+    ({"DV2030_REPLICAS": "three"}, None, "DV2030_REPLICAS must be a whole number, not 'three'"),
+    ({}, 0, "the number of replicas must be at least 1, not 0"),
+    ({"DV2030_PORT": "8511", "DV2030_REPLICA_PORT": "8511"}, 2,
+     "the balancer's port 8511 is among the replicas' ports"),
+    ({"DV2030_REPLICA_PORT": "65535"}, 2, "the last replica's port must be a port number (1–65535), not 65536"),
+])
+def test_bad_deployment_settings_are_refused_clearly(env, replicas, message):
+    with mock.patch.dict(os.environ, env):
+        with pytest.raises(local.DeployError, match=re.escape(message)):
+            local.Settings.from_env(replicas)
+
+
+def test_replicas_starting_together_build_the_warehouse_once(tmp_path):
+    """Three processes find the warehouse missing at the same moment (ensure_warehouse, as dashboards in their
+    default mode do on start): the publish lock lets one build; the others find it current and build nothing."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data, ignore=shutil.ignore_patterns("warehouse.duckdb*", ".*", "cache"))
+    env = {**os.environ, "DV2030_DATA_DIR": str(data), "DV2030_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+           "DV2030_GEO_OFFLINE": "1"}
+    env.pop("DV2030_SOURCES_DIR", None)
+    go = tmp_path / "go"
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {str(REPO)!r})
+        from etl.warehouse import ensure_warehouse
+        open(os.path.join({str(tmp_path)!r}, "ready-" + str(os.getpid())), "w").close()
+        while not os.path.exists({str(go)!r}):
+            time.sleep(0.01)
+        result = ensure_warehouse(progress=lambda message: None)
+        print("built" if result is not None and result.ok else "current" if result is None else "failed")
+        """)
+    processes = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < len(processes) and time.monotonic() < deadline:
+        time.sleep(0.05)  # all three imported and waiting: then they ask at the same moment
+    go.touch()
+    outcomes = sorted(p.communicate(timeout=180)[0].strip() for p in processes)
+    assert outcomes == ["built", "current", "current"], outcomes
+
+
 def test_a_redeploy_takes_the_repository_data_and_keeps_the_editors_additions(tmp_path):
     """etl.sync (release --from-repo): the repository's files win, a plan added in the shared folder and not in git
     yet survives, and a merge that would not validate writes nothing."""
     from etl.sync import merge_repository_data
     repo = tmp_path / "repo"
     shutil.copytree(REPO / "data", repo, ignore=shutil.ignore_patterns("warehouse.duckdb*", ".*", "cache"))
-    shared = tmp_path / "shared"
+    shared = tmp_path / "shared" / "data"  # the shared data folder of a deployment (Settings.data)
     shutil.copytree(repo, shared)
     rows, text = rows_for("BGI-215-2022", shared)
     assert plan_intake.add_plan(shared, document_row(), rows, text, None, rebuild=False).ok  # an editor's addition
@@ -159,6 +206,11 @@ def test_a_redeploy_takes_the_repository_data_and_keeps_the_editors_additions(tm
             writer.writerows(rows)
 
     rewrite(note="reviewed in git")
+
+    # A restart (deploy-local.sh start) seeds only an empty shared folder: it never writes over one.
+    before = folder_hash(shared)
+    assert not local.seed_shared(local.Settings(state=tmp_path / "state", shared=shared.parent), source=repo)
+    assert folder_hash(shared) == before
 
     result = merge_repository_data(repo, shared)
     assert result.ok, result.errors
@@ -398,6 +450,16 @@ def test_two_editors_on_two_replicas_save_at_the_same_moment(deployment, browser
 
 def test_a_killed_replica_takes_only_its_own_sessions(deployment, browser):
     settings = deployment
+    # A browser tab on the replica that will die: Streamlit's page reconnects by itself, and the balancer must send
+    # it to the live replica (a new session there; the page reruns from its URL).
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    context.add_cookies([{"name": AFFINITY_COOKIE, "value": "r2", "url": settings.url}])
+    orphan = context.new_page()
+    orphan_errors: list[str] = []
+    orphan.on("pageerror", lambda e: orphan_errors.append(str(e)))
+    orphan.goto(f"{settings.url}/plans?lang=en")
+    orphan.wait_for_selector("h1", timeout=90_000)
+    _settle(orphan)
 
     async def scenario():
         pinned = {name: Session(settings.url, cookie=name) for name in ("r1", "r2")}
@@ -435,6 +497,20 @@ def test_a_killed_replica_takes_only_its_own_sessions(deployment, browser):
         assert {c["name"]: c["value"] for c in page.context.cookies()}[AFFINITY_COOKIE] == "r1"
     finally:
         page.close()
+
+    try:  # the orphaned tab: back on the live replica, and its session works (a page change through the sidebar)
+        deadline = time.monotonic() + 90
+        while {c["name"]: c["value"] for c in context.cookies()}.get(AFFINITY_COOKIE) != "r1":
+            assert time.monotonic() < deadline, "the tab of the dead replica did not reconnect to the live one"
+            orphan.wait_for_timeout(500)
+        orphan.locator('[data-testid="stSidebarNav"] a').first.click()
+        orphan.wait_for_selector(f'h1:has-text("{t("app.title", "en")}")', timeout=90_000)
+        _settle(orphan)
+        orphan.screenshot(path=str(ARTIFACTS / "deploy_orphan_reconnected.png"), full_page=True)
+        assert orphan.locator('[data-testid="stException"]').count() == 0
+        assert not orphan_errors, orphan_errors
+    finally:
+        context.close()
 
 
 def test_stop_is_clean(deployment):

@@ -242,12 +242,18 @@ def headline_targets(version: WarehouseVersion) -> pd.DataFrame:
         ORDER BY province_code, indicator, target_year, period_start""")
 
 
+SOURCE_TIERS = ("primary_text", "official_report", "press")
+
+
 def filter_targets(frame: pd.DataFrame, *, sectors=None, provinces=None, indicator=None, kinds=None,
-                   years=None, national: bool = False) -> pd.DataFrame:
+                   years=None, national: bool = False, tiers=None) -> pd.DataFrame:
     """Rows of v_targets matching the page filters (pure pandas; None means 'no filter').
 
-    `provinces` holds provincial codes; `national=True` adds the national rows of the same selection."""
+    `provinces` holds provincial codes; `national=True` adds the national rows of the same selection; `tiers` keeps
+    the values read in sources of those tiers (primary_text, official_report, press)."""
     keep = pd.Series(True, index=frame.index)
+    if tiers is not None and "source_tier" in frame:
+        keep &= frame["source_tier"].fillna("primary_text").isin(list(tiers))
     if sectors is not None:
         keep &= frame["sector"].isin(list(sectors))
     if indicator is not None:

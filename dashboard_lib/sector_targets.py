@@ -71,27 +71,30 @@ def _indicator_rows(version: data.WarehouseVersion, indicator: str | None) -> pd
 
 
 def _sector_rows(version: data.WarehouseVersion, indicator: str | None, provinces: tuple[str, ...],
-                 kinds: tuple[str, ...], national: bool, years: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The values of one indicator in the chosen provinces and kinds (and years), with the national ones when
-    `national` (`filter_targets` on the indicator's rows)."""
+                 kinds: tuple[str, ...], national: bool, years: tuple[str, ...] | None = None,
+                 tiers: tuple[str, ...] = data.SOURCE_TIERS) -> pd.DataFrame:
+    """The values of one indicator in the chosen provinces, kinds and source tiers (and years), with the national
+    ones when `national` (`filter_targets` on the indicator's rows)."""
     return data.filter_targets(_indicator_rows(version, indicator), provinces=provinces, indicator=indicator,
-                               kinds=kinds, years=years, national=national)
+                               kinds=kinds, years=years, national=national, tiers=tiers)
 
 
 @data.shared(max_entries=64)
 def sector_years(version: data.WarehouseVersion, indicator: str | None, provinces: tuple[str, ...],
-                 kinds: tuple[str, ...], national: bool) -> tuple[str, ...]:
+                 kinds: tuple[str, ...], national: bool,
+                 tiers: tuple[str, ...] = data.SOURCE_TIERS) -> tuple[str, ...]:
     """Target years of the selection before the year filter, in order."""
-    rows = _sector_rows(version, indicator, provinces, kinds, national)
+    rows = _sector_rows(version, indicator, provinces, kinds, national, tiers=tiers)
     return tuple(str(y) for y in sorted(rows["target_year"].dropna().astype(int).unique()))
 
 
 @data.shared(max_entries=32)
 def sector_view(version: data.WarehouseVersion, lang: str, indicator: str | None, provinces: tuple[str, ...],
-                kinds: tuple[str, ...], years: tuple[str, ...], national: bool) -> Mapping[str, object]:
+                kinds: tuple[str, ...], years: tuple[str, ...], national: bool,
+                tiers: tuple[str, ...] = data.SOURCE_TIERS) -> Mapping[str, object]:
     """The sector page's selection: its chart (charts.RangesChart, None when empty), its table (Arrow) with the
     source line, and the province codes it shows."""
-    selection = _sector_rows(version, indicator, provinces, kinds, national, years)
+    selection = _sector_rows(version, indicator, provinces, kinds, national, years, tiers)
     plot = charts.target_ranges_data(selection, lang, benchmarks=national)
     empty = plot.empty
     documents_drawn = [*plot["document_number"], *plot.loc[plot["benchmark_document"] != "", "benchmark_document"]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import export_ui, page, state, widgets
+from dashboard_lib import data, export_ui, page, state, widgets
 from dashboard_lib import sector_targets as sector_targets_lib
 from dashboard_lib.i18n import t
 
@@ -72,8 +72,16 @@ chosen_kinds = bottom[0].pills(t("sector.filter.kind", lang), KINDS, selection_m
                                format_func=lambda k: t(f"kind.{k}", lang))
 state.sync_url("kind", chosen_kinds, list(KINDS))
 
+# Source tiers: an analyst can keep only values read in a plan's own text, or leave the press out.
+if fresh:
+    state.seed("sector_tiers", state.url_values("tier", data.SOURCE_TIERS, list(data.SOURCE_TIERS), problems))
+chosen_tiers = st.pills(t("sector.filter.tier", lang), data.SOURCE_TIERS, selection_mode="multi", key="sector_tiers",
+                        format_func=lambda k: t(f"tier.{k}", lang), help=t("sector.filter.tier.help", lang))
+state.sync_url("tier", chosen_tiers, list(data.SOURCE_TIERS))
+tiers = tuple(chosen_tiers) or data.SOURCE_TIERS  # none chosen means all, never an empty page
+
 selected = (indicator, tuple(chosen_provinces), tuple(chosen_kinds))  # the selection before the year filter
-year_options = sector_targets_lib.sector_years(version, *selected, compare)
+year_options = sector_targets_lib.sector_years(version, *selected, compare, tiers)
 if fresh:
     state.seed("sector_years", state.url_values("year", year_options, year_options, problems))
 state.keep_valid("sector_years", year_options, year_options, multi=True)
@@ -83,7 +91,7 @@ view = state.url_value("view", VIEWS, "chart", problems if fresh else [])
 widgets.notice_invalid_url(problems, lang)
 
 # ---------------------------------------------------------------- what to draw, or why there is nothing
-view_data = sector_targets_lib.sector_view(version, lang, *selected, tuple(chosen_years), compare)
+view_data = sector_targets_lib.sector_view(version, lang, *selected, tuple(chosen_years), compare, tiers)
 message = None
 if not chosen_sectors:
     message = t("sector.empty.sector", lang)

@@ -451,3 +451,30 @@ def test_every_range_keeps_its_label_when_the_chart_is_redrawn(browser):
     ranges = [(points, texts) for mode, group, points, texts in drawn if group == "range" and mode != "text"]
     labels = [texts for mode, group, points, texts in drawn if group == "range" and mode == "text"]
     assert ranges == [(24, 0)] and labels == [12]
+
+
+def test_source_tier_filter_keeps_only_primary_text_or_leaves_the_press_out(app_env):
+    """Services growth is stated in plan texts (primary_text), in congress reports (official_report) and, for two
+    master plans, only in the press: each choice keeps its tiers, and choosing none shows all."""
+    def ids(at):
+        frames = [d.value for d in at.dataframe if "ID" in d.value.columns]
+        return set(frames[0]["ID"]) if frames else set()
+
+    at = open_page("en")
+    everything = ids(at)
+    at.button_group(key="sector_tiers").set_value(["primary_text"]).run()
+    assert not at.exception
+    assert at.query_params["tier"] in (["primary_text"], "primary_text")
+    primary = ids(at)
+    at.button_group(key="sector_tiers").set_value(["primary_text", "official_report"]).run()
+    no_press = ids(at)
+    import duckdb
+    with duckdb.connect(str(app_env), read_only=True) as con:
+        tiers = dict(con.execute("SELECT target_id, source_tier FROM v_targets WHERE indicator = 'services_growth'")
+                     .fetchall())
+    assert primary and primary < no_press < everything
+    assert all(tiers[i] == "primary_text" for i in primary)
+    assert all(tiers[i] != "press" for i in no_press)
+    assert any(tiers[i] == "press" for i in everything)
+    at.button_group(key="sector_tiers").set_value([]).run()  # none chosen: all, never an empty page
+    assert ids(at) == everything

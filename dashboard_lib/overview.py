@@ -51,10 +51,29 @@ def overview_cards(version: data.WarehouseVersion, lang: str) -> tuple[widgets.H
     rows = tables.headline_rows(headline, lang)
     if rows.empty:
         return None, data.arrow(rows), labels
+    verdicts = _verdict_texts(version, lang)
+    rows["verdict"] = rows["target_id"].map(verdicts).fillna("")
     docs = data.documents(version)
-    plans = docs.loc[docs["scope"] == "provincial", ["province_code", "document_number", "implements_number"]]
-    return (widgets.card_grid_markup(tables.headline_cards(rows, plans, labels, data.HEADLINE_INDICATORS, lang)),
+    plans = docs.loc[(docs["scope"] == "provincial") & docs["implements"].notna(),
+                     ["province_code", "document_number", "implements_number"]]
+    return (widgets.card_grid_markup(tables.headline_cards(rows, plans, labels, data.HEADLINE_INDICATORS, lang,
+                                                           verdicts)),
             data.arrow(tables.headline_csv(rows, lang)), labels)
+
+
+def _verdict_texts(version: data.WarehouseVersion, lang: str) -> dict[str, str]:
+    """target_id → 'Tiến độ: ▲ Đúng hướng (R = 0,98)' for every assessed target (progress_view: one wording)."""
+    from . import progress_view
+    frame = progress_view.verdicts(version)
+    if frame.empty:
+        return {}
+    texts = {}
+    for row in frame[frame["status"] != "not_assessable"].itertuples():
+        text = progress_view.status_text(row.status, lang)
+        if pd.notna(row.ratio):
+            text += f" (R = {formatting.number(row.ratio, lang, 2)})"
+        texts[row.target_id] = t("overview.card.verdict", lang, verdict=text)
+    return texts
 
 
 @data.shared(max_entries=8)

@@ -160,6 +160,7 @@ def headline_csv(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tables.col.national_low", lang): rows["national_low"],
         t("tables.col.national_high", lang): rows["national_high"],
         t("tables.col.relation", lang): [t(f"tables.relation.{r}", lang) if r else "" for r in rows["relation"]],
+        t("progress.col.verdict", lang): rows["verdict"] if "verdict" in rows else "",
         "target_id": rows["target_id"],
     })
 
@@ -312,7 +313,7 @@ def indicator_catalogue(pool: pd.DataFrame, lang: str) -> pd.DataFrame:
 # ---------------------------------------------------------------- overview cards
 
 def headline_cards(rows: pd.DataFrame, plans: pd.DataFrame, indicator_labels: dict[str, str], indicators,
-                   lang: str) -> list[str]:
+                   lang: str, verdicts=None) -> list[str]:
     """The overview card of each province with a headline value, as one HTML fragment per card, in `rows` order,
     for `widgets.card_grid`.
 
@@ -344,5 +345,8 @@ def headline_cards(rows: pd.DataFrame, plans: pd.DataFrame, indicator_labels: di
                     national = t("overview.card.no_national", lang)
                 parts.append(f'<p class="dv-value"><strong>{escape(value.value_text)}</strong> · '
                              f'{escape(value.period)}</p><p class="dv-note">{escape(national)}</p>')
+                verdict = (verdicts or {}).get(value.target_id)
+                if verdict:  # was it met, is it on track (the Progress page explains it)
+                    parts.append(f'<p class="dv-verdict">{escape(verdict)}</p>')
         cards.append(f'<section class="dv-card">{"".join(parts)}</section>')
     return cards

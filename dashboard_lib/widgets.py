@@ -194,6 +194,7 @@ _CARD_GRID_STYLE = """<style>
 .dv-card p{margin:0 0 .35rem;line-height:1.45}
 .dv-card h3.dv-name{font-size:1.1rem;font-weight:600;margin:0 0 .3rem;padding:0;scroll-margin:0}
 .dv-card .dv-note{color:#5c5e66;font-size:.875rem}
+.dv-card .dv-verdict{font-size:.875rem;font-weight:600;color:#262730}
 .dv-card .dv-indicator{font-weight:600;margin-top:.6rem}
 .dv-card .dv-value strong{background:rgba(28,131,225,.1);color:#0054a3;border-radius:.25rem;padding:.05rem .3rem}
 </style>"""

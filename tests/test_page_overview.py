@@ -329,3 +329,17 @@ def test_the_34_provinces_growth_targets_ranked_against_the_national_target(lang
         assert names[code] in captions
     hover = " ".join(str(h) for tr in fig["data"] for h in (tr.get("hovertext") or []))
     assert t("tier.official_report", lang) in hover and t("tier.press", lang) in hover
+
+
+def test_each_headline_target_shows_its_verdict(app_env):
+    """The verdict the ETL published sits under each value it judges, in words and a shape."""
+    import duckdb
+    at = open_home("en")
+    cards = card_texts(at)
+    with duckdb.connect(str(app_env), read_only=True) as con:
+        judged = con.execute("SELECT province_name_en, status, ratio FROM v_progress WHERE target_id = "
+                             "'BTN-969-2021-001'").fetchone()
+    name, status, ratio = judged
+    card = next(c for c in cards if c.startswith(f"{name}\n"))
+    expected = t("overview.card.verdict", "en", verdict=f"{t('progress.status.' + status, 'en')}")
+    assert expected.split(": ")[1] in card and f"R = {ratio:.2f}" in card

@@ -37,7 +37,14 @@ from .i18n import t
 from .widgets import escape_html, escape_markdown, source_line
 
 VIEWS = ("63", "34")
-MODES = ("value", "diff")
+MODES = ("value", "diff", "progress")
+# Colour by progress: each verdict (dashboard_lib.progress) as a step from moving away to met. A unit with several
+# targets takes its least favourable verdict; a target that cannot be assessed gives no colour.
+PROGRESS_STEPS = {"not_met": 0, "moving_away": 0, "limited_progress": 1, "acceleration_needed": 2, "on_track": 3,
+                  "met": 4, "met_within_range": 4, "target_achieved": 4}
+PROGRESS_SCALE = ("#b2182b", "#f4a582", "#d1e5f0", "#67a9cf", "#2166ac")  # ColorBrewer RdBu: readable when printed grey
+PROGRESS_LABELS = ("progress.map.step0", "progress.map.step1", "progress.map.step2", "progress.map.step3",
+                   "progress.map.step4")
 SHAPES = ("boundary", "tile")
 LATEST = "latest"
 NATIONAL = data.NATIONAL_CODE
@@ -52,8 +59,8 @@ SEQUENTIAL = ["#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", 
 DIVERGING = ["rgb(179,88,6)", "rgb(224,130,20)", "rgb(253,184,99)", "rgb(254,224,182)", "rgb(247,247,247)",
              "rgb(216,218,235)", "rgb(178,171,210)", "rgb(128,115,172)", "rgb(84,39,136)"]
 # Provinces without a colour value: three greys, each named in the legend.
-STATUS_COLOURS = {"no_plan": "#dcdcdc", "no_value": "#b4b4b4", "no_benchmark": "#8c8c8c"}
-STATUS_ORDER = ("no_value", "no_benchmark", "no_plan")
+STATUS_COLOURS = {"no_plan": "#dcdcdc", "no_value": "#b4b4b4", "no_benchmark": "#8c8c8c", "not_assessable": "#9a9a9a"}
+STATUS_ORDER = ("no_value", "no_benchmark", "not_assessable", "no_plan")
 BORDER = "#ffffff"
 SELECTED_BORDER = "#111111"
 TEXT_DARK, TEXT_LIGHT = "#1a1a1a", "#ffffff"
@@ -124,8 +131,8 @@ def provinces_2025(version) -> pd.DataFrame:
 
 def plan_documents(version) -> pd.DataFrame:
     """The provincial plans loaded: province_code, document_number (a province without one is 'no plan')."""
-    return data.query(version, "SELECT province_code, document_number FROM documents WHERE scope = 'provincial' "
-                               "ORDER BY province_code, issue_date, document_number")
+    return data.query(version, "SELECT province_code, document_number, province_era FROM documents "
+                               "WHERE scope = 'provincial' ORDER BY province_code, issue_date, document_number")
 
 
 def units_reference(version) -> pd.DataFrame:
@@ -263,6 +270,8 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     status: 'value' (coloured), 'no_plan' (no plan of the unit's provinces is loaded), 'no_value' (a plan is
     loaded but sets no value for this indicator and year), 'no_benchmark' (difference mode: no national target
     for that year). `planned`: the provincial plans loaded (province_code, document_number)."""
+    if view == "63" and "province_era" in planned:  # the plans of the 63 provinces only: never a 2025 resolution
+        planned = planned[planned["province_era"].fillna("63") != "34"]
     plan_documents = planned[["province_code", "document_number"]].reset_index(drop=True)
     planned = frozenset(plan_documents["province_code"])
     national = targets[(targets["indicator"] == indicator) & (targets["province_code"] == NATIONAL)]
@@ -272,7 +281,11 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     values = values.merge(bench, on="target_year", how="left")
     values["unit_code"] = values["province_code"] if view == "63" else values["province_2025_code"]
     values["difference"] = values["value_mid"] - values["benchmark_mid"]
-    values["colour_number"] = values["difference"] if mode == "diff" else values["value_mid"]
+    if mode == "progress":
+        status = values["progress_status"] if "progress_status" in values else pd.Series(None, index=values.index)
+        values["colour_number"] = status.map(PROGRESS_STEPS).astype("float64")
+    else:
+        values["colour_number"] = values["difference"] if mode == "diff" else values["value_mid"]
     if "approximate" not in values:  # published by the ETL; older warehouses: read from the clause
         values["approximate"] = [formatting.is_approximate(c, v, q) for c, v, q in
                                  zip(values["comparator"], values["value_low"], values["citation"])]
@@ -295,12 +308,13 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
             zs.append(math.nan)
             combined.append(False)
         elif not numbers:
-            statuses.append("no_benchmark")
+            statuses.append("not_assessable" if mode == "progress" else "no_benchmark")
             zs.append(math.nan)
             combined.append(False)
         else:
             statuses.append("value")
-            zs.append(numbers[0] if len(numbers) == 1 else (min(numbers) + max(numbers)) / 2)
+            zs.append(min(numbers) if mode == "progress" else
+                      numbers[0] if len(numbers) == 1 else (min(numbers) + max(numbers)) / 2)
             combined.append(len(numbers) > 1)
     units = units.assign(status=statuses, z=zs, combined=combined, n_values=counts)
 
@@ -371,6 +385,8 @@ def benchmark_text(row, lang: str, symbol: str) -> str:
 
 
 def colour_text(md: MapData, z: float, lang: str) -> str:
+    if md.mode == "progress":
+        return t(PROGRESS_LABELS[int(round(z))], lang)
     if md.mode == "diff":
         return _with_unit(number_text(z, lang, signed=True), md.diff_unit_symbol[lang])
     return _with_unit(number_text(z, lang), md.unit_symbol[lang])
@@ -439,6 +455,8 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
             lines.append(t("map.status.no_plan.hover", lang))
         elif status == "no_value":
             lines.append(t("map.status.no_value.hover", lang))
+        elif status == "not_assessable":
+            lines.append(t("map.status.not_assessable.hover", lang))
         if md.view == "63":
             own = member.get(unit["code"])
             if own is not None and own["merged_2025"]:
@@ -467,6 +485,8 @@ def figure_subtitle(md: MapData, shape: str, lang: str) -> str:
 
 
 def colourbar_title(md: MapData, lang: str) -> str:
+    if md.mode == "progress":
+        return t("progress.map.colourbar", lang)
     if md.mode == "diff":
         return t("map.colourbar.diff", lang, unit=md.diff_unit_symbol[lang] or "")
     return md.unit_symbol[lang] or t("map.colourbar.value", lang)
@@ -761,6 +781,8 @@ def tile_shapes(grid: pd.DataFrame, archipelagos_ref: pd.DataFrame, view: str) -
 # =====================================================================================================
 
 def colour_range(md: MapData) -> tuple[float, float]:
+    if md.mode == "progress":
+        return 0.0, float(len(PROGRESS_SCALE) - 1)
     z = md.units.loc[md.units["status"] == "value", "z"].dropna()
     if md.mode == "diff":
         m = float(z.abs().max()) if len(z) else 1.0
@@ -777,9 +799,13 @@ def colour_range(md: MapData) -> tuple[float, float]:
 
 def _colour_at(md: MapData, z: float) -> str:
     low, high = colour_range(md)
-    scale = DIVERGING if md.mode == "diff" else SEQUENTIAL
+    scale = _scale(md)
     position = 0.5 if high == low else min(max((z - low) / (high - low), 0.0), 1.0)
     return sample_colorscale(scale, [position], colortype="rgb")[0]
+
+
+def _scale(md: MapData):
+    return PROGRESS_SCALE if md.mode == "progress" else DIVERGING if md.mode == "diff" else SEQUENTIAL
 
 
 def _luminance(colour: str) -> float:
@@ -838,7 +864,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
                        meta={"role": "frames"}))
 
     coloured = [c for c in units.index if units.at[c, "status"] == "value" and c in shapes.features]
-    colours = DIVERGING if md.mode == "diff" else SEQUENTIAL
+    colours = _scale(md)
     colour_scale = [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]  # as Plotly spells it
     if coloured:
         traces.append(dict(
@@ -948,7 +974,10 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         geo=shapes.geo,
         coloraxis=dict(colorscale=colour_scale, cmin=low, cmax=high, cmid=0 if md.mode == "diff" else None,
                        colorbar=dict(title=dict(text=_e(colourbar_title(md, lang)), side="top"),
-                                     bgcolor="rgba(255,255,255,0.85)", **shapes.colourbar)),
+                                     bgcolor="rgba(255,255,255,0.85)", **shapes.colourbar,
+                                     **(dict(tickvals=list(range(len(PROGRESS_SCALE))),
+                                             ticktext=[t(k, lang) for k in PROGRESS_LABELS])
+                                        if md.mode == "progress" else {}))),
         legend=dict(bgcolor="rgba(255,255,255,0.9)", bordercolor="#cccccc", borderwidth=1, font=dict(size=12),
                     itemclick=False, itemdoubleclick=False, **shapes.legend),
         separators=formatting.plotly_separators(lang),
@@ -1038,8 +1067,9 @@ def cached_status(version) -> tuple[bool, str, bool]:
 
 def _indicator_targets(version, indicator: str) -> pd.DataFrame:
     """The targets (provincial and national) of one indicator: all that map_data reads, filtered in SQL."""
-    return data.run(version, "SELECT * FROM v_targets WHERE kind = 'target' AND indicator = ? "
-                             "ORDER BY province_code, indicator, target_year, target_id", (indicator,))
+    return data.run(version, "SELECT v.*, p.status AS progress_status FROM v_targets v "
+                             "LEFT JOIN progress p USING (target_id) WHERE v.kind = 'target' AND v.indicator = ? "
+                             "ORDER BY v.province_code, v.indicator, v.target_year, v.target_id", (indicator,))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -51,7 +51,8 @@ if not boundaries_ok or not tiles_ok:
 row = st.columns(3)
 view = row[0].radio(t("map.control.view", lang), maps.VIEWS, key="map_view", horizontal=True,
                     format_func=lambda v: t(f"map.view.{v}", lang))
-mode = row[1].radio(t("map.control.mode", lang), maps.MODES, key="map_mode", horizontal=True, disabled=not benchmark,
+modes = maps.MODES if benchmark else tuple(m for m in maps.MODES if m != "diff")
+mode = row[1].radio(t("map.control.mode", lang), modes, key="map_mode", horizontal=True,
                     format_func=lambda m: t(f"map.mode.{m}", lang),
                     help=None if benchmark else t("map.mode.no_benchmark", lang))
 shape = row[2].radio(t("map.control.shape", lang), maps.SHAPES, key="map_map", horizontal=True,

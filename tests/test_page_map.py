@@ -42,6 +42,9 @@ PROVINCES = {r["province_code"]: r for r in read("provinces.csv")}
 PROVINCES_2025 = {r["province_2025_code"]: r for r in read("provinces_2025.csv")}
 DOCUMENTS = {r["document_id"]: r for r in read("documents.csv")}
 PLANNED = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"}
+# the plans of the 63 provinces (the 63-province view never counts a 2025 resolution as a plan)
+PLANNED_63 = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"
+              and (d.get("province_era") or "63") == "63"}
 
 
 def mid(row: dict) -> float:
@@ -109,7 +112,7 @@ def all_units(view: str) -> set[str]:
 
 def units_without_plan(view: str) -> set[str]:
     if view == "63":
-        return set(PROVINCES) - PLANNED
+        return set(PROVINCES) - PLANNED_63
     return {code for code in PROVINCES_2025
             if not any(p["province_2025_code"] == code and p["province_code"] in PLANNED for p in PROVINCES.values())}
 
@@ -211,7 +214,7 @@ def test_difference_is_offered_only_with_a_national_target(boundary_env):
     assert any(t("map.mode.diff_unavailable", "en") in i.value for i in at.info)
     assert figure(at)["layout"]["meta"]["mode"] == "value"
     [mode] = [r for r in at.radio if r.key == "map_mode"]
-    assert mode.disabled and mode.value == "value"
+    assert "diff" not in mode.options and mode.value == "value"  # nothing to subtract: not offered
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -231,7 +234,7 @@ def test_plans_without_the_value_are_told_apart_from_provinces_without_a_plan(bo
     fig = figure(open_map("vi", indicator="logistics_share_grdp", year="2025", view="63"))
     with_value = {r["province_code"] for r in selected_rows("logistics_share_grdp", "2025")}
     [no_value] = [tr for tr in traces(fig, "status") if tr["meta"]["status"] == "no_value"]
-    assert set(no_value["locations"]) == PLANNED - with_value
+    assert set(no_value["locations"]) == PLANNED_63 - with_value
     assert no_value["name"] == t("map.status.no_value", "vi")
 
 
@@ -410,3 +413,27 @@ def test_map_figure_is_valid_plotly_and_shared_as_it_is_drawn(boundary_env, view
     assert isinstance(shared, charts.SharedFigure)
     assert shared.to_dict() == json.loads(fig.to_json()) == json.loads(json.dumps(BaseFigure.to_dict(shared)))
     assert [trace["meta"]["role"] for trace in shared.to_dict()["data"]][-1] == "selected"
+
+
+def test_colour_by_progress(boundary_env):
+    """Each province coloured by its target's verdict (the least favourable of several), with the verdicts named on
+    the colour bar; a target that cannot be assessed gives grey, never a colour."""
+    import duckdb
+    at = open_map("en", indicator="services_share_grdp", year="latest", view="63", mode="progress")
+    assert not at.exception
+    fig = figure(at)
+    with duckdb.connect(str(boundary_env), read_only=True) as con:
+        verdicts = con.execute("SELECT province_code, status FROM v_progress WHERE indicator = 'services_share_grdp' "
+                               "AND province_era = '63' AND target_year = (SELECT max(target_year) FROM v_progress "
+                               "p WHERE p.province_code = v_progress.province_code AND p.indicator = "
+                               "'services_share_grdp')").fetchall()
+    expected: dict[str, int] = {}
+    for code, status in verdicts:
+        if status in maps.PROGRESS_STEPS:
+            expected[code] = min(expected.get(code, 9), maps.PROGRESS_STEPS[status])
+    assert colours(fig) == {code: pytest.approx(step) for code, step in expected.items()}
+    bar = fig["layout"]["coloraxis"]["colorbar"]
+    assert bar["ticktext"][3] == t("progress.map.step3", "en") and bar["tickvals"] == [0, 1, 2, 3, 4]
+    grey = [tr for tr in traces(fig, "status") if tr["meta"]["status"] == "not_assessable"]
+    assert grey and "60" not in grey[0]["locations"]
+    assert at.query_params["mode"] in (["progress"], "progress")

@@ -384,6 +384,14 @@ def benchmark_text(row, lang: str, symbol: str) -> str:
     return t("map.hover.benchmark", lang, value=_e(core), year=period, document=_e(row["benchmark_document"]))
 
 
+def _label_text(md: MapData, z: float, lang: str) -> str:
+    """What is written beside a coloured province: its colour value, or in progress mode the verdict's shape only
+    (the words are on the legend and in the hover; long words would cover the neighbours)."""
+    if md.mode == "progress":
+        return colour_text(md, z, lang).split(" ", 1)[0]
+    return colour_text(md, z, lang)
+
+
 def colour_text(md: MapData, z: float, lang: str) -> str:
     if md.mode == "progress":
         return t(PROGRESS_LABELS[int(round(z))], lang)
@@ -945,9 +953,17 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             traces.append(dict(
                 type="scattergeo",
                 lon=[shapes.labels[c][0] + 0.25 for c in written], lat=[shapes.labels[c][1] for c in written],
-                text=[f"<b>{_e(colour_text(md, units.at[c, 'z'], lang))}</b>" for c in written], mode="text",
+                text=[f"<b>{_e(_label_text(md, units.at[c, 'z'], lang))}</b>" for c in written], mode="text",
                 textposition="middle right", textfont=dict(size=12, color=TEXT_DARK), hoverinfo="skip",
                 showlegend=False, name="value labels", meta={"role": "value_labels"}))
+
+    # Progress: the five steps in the legend (named, in order), not on a colour bar over the map.
+    if md.mode == "progress":
+        for step, (colour, key) in enumerate(zip(PROGRESS_SCALE, PROGRESS_LABELS)):
+            traces.append(dict(type="scattergeo", lon=[None], lat=[None], mode="markers",
+                               marker=dict(symbol="square", size=12, color=colour, line=dict(color="#8c8c8c", width=1)),
+                               name=_e(t(key, lang)), showlegend=True, hoverinfo="skip", legendrank=step,
+                               meta={"role": "progress_legend", "step": step}))
 
     # Several values in one unit: flagged on the map (the hover explains how the colour was obtained).
     flagged = [c for c in units.index if units.at[c, "combined"] and c in shapes.labels]
@@ -973,6 +989,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
                    font=dict(size=18), subtitle=dict(text=wrap(figure_subtitle(md, shapes.kind, lang), 90))),
         geo=shapes.geo,
         coloraxis=dict(colorscale=colour_scale, cmin=low, cmax=high, cmid=0 if md.mode == "diff" else None,
+                       showscale=md.mode != "progress",
                        colorbar=dict(title=dict(text=_e(colourbar_title(md, lang)), side="top"),
                                      bgcolor="rgba(255,255,255,0.85)", **shapes.colourbar,
                                      **(dict(tickvals=list(range(len(PROGRESS_SCALE))),

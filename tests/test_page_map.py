@@ -432,8 +432,9 @@ def test_colour_by_progress(boundary_env):
         if status in maps.PROGRESS_STEPS:
             expected[code] = min(expected.get(code, 9), maps.PROGRESS_STEPS[status])
     assert colours(fig) == {code: pytest.approx(step) for code, step in expected.items()}
-    bar = fig["layout"]["coloraxis"]["colorbar"]
-    assert bar["ticktext"][3] == t("progress.map.step3", "en") and bar["tickvals"] == [0, 1, 2, 3, 4]
+    legend = [tr for tr in fig["data"] if (tr.get("meta") or {}).get("role") == "progress_legend"]
+    assert [tr["name"] for tr in legend] == [t(f"progress.map.step{i}", "en") for i in range(5)]
+    assert fig["layout"]["coloraxis"]["showscale"] is False  # named steps in the legend, no bar over the map
     grey = [tr for tr in traces(fig, "status") if tr["meta"]["status"] == "not_assessable"]
     assert grey and "60" not in grey[0]["locations"]
     assert at.query_params["mode"] in (["progress"], "progress")

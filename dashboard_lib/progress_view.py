@@ -8,9 +8,11 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from . import data, formatting
+import plotly.graph_objects as go
+
+from . import charts, data, formatting, widgets
 from .i18n import label_column, t
-from .progress import STATUSES
+from .progress import ACCELERATION_NEEDED, METHOD_NAME, ON_TRACK, STATUSES
 
 # Read without colour: a shape and a word for every status.
 STATUS_SYMBOLS = {"met": "✔", "met_within_range": "✔", "target_achieved": "✔", "on_track": "▲",
@@ -164,3 +166,66 @@ def explanation(row, achieved: pd.DataFrame, lang: str) -> str:
 
 def status_options() -> tuple[str, ...]:
     return STATUSES
+
+
+STATUS_MARKERS = {"on_track": "triangle-up", "acceleration_needed": "triangle-right", "limited_progress":
+                  "triangle-down-open", "moving_away": "triangle-down", "target_achieved": "star"}
+STATUS_COLOURS = {"on_track": "#2166ac", "acceleration_needed": "#67a9cf", "limited_progress": "#ef8a62",
+                  "moving_away": "#b2182b", "target_achieved": "#1b7837"}
+RATIO_SHOWN = (-1.0, 2.0)  # ratios beyond are drawn at the edge, their value in the label
+
+
+def ratio_chart(frame: pd.DataFrame, lang: str, built_on: str) -> go.Figure | None:
+    """The open targets' progress ratios R against the Open SDG thresholds (0, 0.60, 0.95), one row per target,
+    a shape per class so that it reads without colour; None when no target of the selection has one."""
+    rows = frame[frame["ratio"].notna()].copy()
+    if rows.empty:
+        return None
+    rows = rows.sort_values("ratio", ascending=True, kind="stable")
+    name = label_column("province_name", lang)
+    indicator = label_column("indicator_label", lang)
+    labels = [f"{r[name]} · {r[indicator]} · {target_text(r, lang)}" for _, r in rows.iterrows()]
+    low, high = RATIO_SHOWN
+    traces = []
+    for status in STATUS_MARKERS:
+        mine = rows["status"] == status
+        if not mine.any():
+            continue
+        part = rows[mine]
+        traces.append(dict(
+            type="scatter", mode="markers+text", name=status_text(status, lang),
+            x=[min(max(float(v), low), high) for v in part["ratio"]],
+            y=[labels[i] for i, keep in enumerate(mine) if keep],
+            text=[formatting.number(v, lang, 2) for v in part["ratio"]], textposition="middle right",
+            marker=dict(symbol=STATUS_MARKERS[status], size=13, color=STATUS_COLOURS[status],
+                        line=dict(width=1.5, color=STATUS_COLOURS[status])),
+            hovertext=[widgets.escape_html(f"{label}: R = {formatting.number(v, lang, 2)} ({status_text(status, lang)})")
+                       for label, v in zip([labels[i] for i, keep in enumerate(mine) if keep], part["ratio"])],
+            hoverinfo="text", cliponaxis=False))
+    bands = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, fillcolor=c, line=dict(width=0),
+                  layer="below") for a, b, c in ((low, 0, "#fbe3e1"), (0, ACCELERATION_NEEDED, "#fdf1e6"),
+                                                 (ACCELERATION_NEEDED, ON_TRACK, "#eef4fa"),
+                                                 (ON_TRACK, high, "#e3edf7"))]
+    height = 180 + 34 * len(rows)
+    source = t("progress.chart.source", lang, method=METHOD_NAME, built_on=built_on)
+    layout = dict(
+        title=dict(text=f"<b>{widgets.escape_html(t('progress.chart.title', lang))}</b>", x=0, xanchor="left",
+                   subtitle=dict(text=widgets.escape_html(t("progress.chart.subtitle", lang)))),
+        separators=formatting.plotly_separators(lang), height=height, shapes=bands,
+        font=dict(family=charts.FONT, size=12, color="#262730"), plot_bgcolor="white", paper_bgcolor="white",
+        margin=dict(l=20, r=40, t=110, b=90), showlegend=True,
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", yref="paper"),
+        xaxis=dict(range=[low - 0.05, high + 0.35], zeroline=True, zerolinecolor="#8c8c8c",
+                   tickvals=[-1, 0, ACCELERATION_NEEDED, ON_TRACK, 1.5, 2],
+                   title=dict(text=t("progress.chart.axis", lang))),
+        yaxis=dict(automargin=True, tickfont=dict(size=11)),
+        annotations=[dict(text=widgets.escape_html(source), xref="paper", yref="paper", x=0, y=0, yshift=-70,
+                          xanchor="left", yanchor="top", showarrow=False, font=dict(size=11, color="#5c5c66"))])
+    return charts.figure_from_dicts(traces, layout)
+
+
+def export_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table the exports carry: the page's table with the method named on every row."""
+    exported = table(frame, lang)
+    exported[t("progress.col.method", lang)] = METHOD_NAME
+    return exported

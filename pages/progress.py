@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import page, state, widgets
+from dashboard_lib import data, export_ui, page, state, widgets
 from dashboard_lib import progress_view as lib
 from dashboard_lib.i18n import t
 
@@ -58,6 +58,11 @@ if frame.empty:
     st.info(t("progress.empty", lang))
     st.stop()
 
+chart = lib.ratio_chart(frame, lang, data.built_on_text(version, lang))
+if chart is not None:
+    st.plotly_chart(chart, key="progress_chart", config={"displaylogo": False})
+    export_ui.chart_export(chart, key="progress_chart", lang=lang, source=sorted(set(frame["document_number"])),
+                           data_frame=lib.export_table(frame, lang))
 shown = lib.table(frame, lang)
 st.dataframe(shown, hide_index=True, width="stretch",
              column_config={t("progress.col.source", lang): st.column_config.LinkColumn(

@@ -25,7 +25,7 @@ def open_page(path: str, lang: str = "vi", **params: str) -> AppTest:
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_progress_page_shows_verdicts_with_symbols_and_sources(lang):
+def test_progress_page_shows_verdicts_with_symbols_and_sources(app_env, lang):
     at = open_page("pages/progress.py", lang)
     table = at.dataframe[0].value
     verdicts = table[t("progress.col.verdict", lang)]
@@ -39,7 +39,7 @@ def test_progress_page_shows_verdicts_with_symbols_and_sources(lang):
                                                         ("primary_text", "official_report", "press")}
 
 
-def test_national_services_share_is_limited_progress_with_its_sources():
+def test_national_services_share_is_limited_progress_with_its_sources(app_env):
     at = open_page("pages/progress.py", "en", provinces="VN", indicators="services_share_grdp")
     table = at.dataframe[0].value
     row = table[table[t("progress.col.document", "en")] == "531/QĐ-TTg"].iloc[0]
@@ -54,7 +54,7 @@ def test_national_services_share_is_limited_progress_with_its_sources():
     assert "](http" in text  # every number one click from its source
 
 
-def test_binh_thuan_services_growth_2021_2025_is_answered():
+def test_binh_thuan_services_growth_2021_2025_is_answered(app_env):
     at = open_page("pages/progress.py", "vi", provinces="60", indicators="services_growth")
     table = at.dataframe[0].value
     assert len(table) >= 1
@@ -67,8 +67,37 @@ def test_binh_thuan_services_growth_2021_2025_is_answered():
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_methods_page_states_the_formula_and_the_worked_example(lang):
+def test_methods_page_states_the_formula_and_the_worked_example(app_env, lang):
     at = open_page("pages/methods.py", lang)
     text = " ".join(m.value for m in at.markdown)
     assert "R = CAGRₒ / |CAGRᵣ|" in text
     assert ("0,175" if lang == "vi" else "0.175") in text
+
+
+def test_ratio_chart_and_exports_carry_verdicts_vintages_and_method(app_env):
+    """The open targets' ratios against the thresholds, a shape per class; the export's table names the verdict,
+    the vintage and the method on every row."""
+    from dashboard_lib import progress_view
+    from dashboard_lib.progress import METHOD_NAME
+    at = open_page("pages/progress.py", "en")
+    [chart] = [c for c in at.get("plotly_chart")]
+    import json
+    fig = json.loads(chart.proto.spec)
+    names = {tr["name"] for tr in fig["data"]}
+    assert t("progress.status.limited_progress", "en") in " ".join(names)
+    assert METHOD_NAME in " ".join(a["text"] for a in fig["layout"]["annotations"])
+    assert all(tr["marker"]["symbol"] in progress_view.STATUS_MARKERS.values() for tr in fig["data"])
+    frame = progress_view.filtered(_version(), (), ("services_share_grdp",), (), "all", True)
+    exported = progress_view.export_table(frame, "en")
+    assert set(exported[t("progress.col.method", "en")]) == {METHOD_NAME}
+    assert exported[t("progress.col.vintage", "en")].str.len().gt(0).all()
+    assert exported[t("progress.col.verdict", "en")].str.len().gt(0).all()
+
+
+def _version():
+    import os
+    from dashboard_lib.data import WarehouseVersion
+    from etl import config
+    path = config.warehouse_path()
+    stat = os.stat(path)
+    return WarehouseVersion(str(path), stat.st_ino, stat.st_mtime_ns)

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from . import charts, data, formatting, widgets
 from .i18n import label_column, t
-from .progress import ACCELERATION_NEEDED, METHOD_NAME, ON_TRACK, STATUSES
+from .progress import ACCELERATION_NEEDED, ON_TRACK, STATUSES
 
 # Read without colour: a shape and a word for every status.
 STATUS_SYMBOLS = {"met": "✔", "met_within_range": "✔", "target_achieved": "✔", "on_track": "▲",
@@ -207,7 +207,8 @@ def ratio_chart(frame: pd.DataFrame, lang: str, built_on: str) -> go.Figure | No
                                                  (ACCELERATION_NEEDED, ON_TRACK, "#eef4fa"),
                                                  (ON_TRACK, high, "#e3edf7"))]
     height = 180 + 34 * len(rows)
-    source = t("progress.chart.source", lang, method=METHOD_NAME, built_on=built_on)
+    source = "<br>".join(widgets.escape_html(line) for line in charts.wrap_lines(
+        t("progress.chart.source", lang, method=t("progress.method.name", lang), built_on=built_on), 150))
     layout = dict(
         title=dict(text=f"<b>{widgets.escape_html(t('progress.chart.title', lang))}</b>", x=0, xanchor="left",
                    subtitle=dict(text=widgets.escape_html(t("progress.chart.subtitle", lang)))),
@@ -219,7 +220,7 @@ def ratio_chart(frame: pd.DataFrame, lang: str, built_on: str) -> go.Figure | No
                    tickvals=[-1, 0, ACCELERATION_NEEDED, ON_TRACK, 1.5, 2],
                    title=dict(text=t("progress.chart.axis", lang))),
         yaxis=dict(automargin=True, tickfont=dict(size=11)),
-        annotations=[dict(text=widgets.escape_html(source), xref="paper", yref="paper", x=0, y=0, yshift=-70,
+        annotations=[dict(text=source, xref="paper", yref="paper", x=0, y=0, yshift=-70,
                           xanchor="left", yanchor="top", showarrow=False, font=dict(size=11, color="#5c5c66"))])
     return charts.figure_from_dicts(traces, layout)
 
@@ -227,5 +228,5 @@ def ratio_chart(frame: pd.DataFrame, lang: str, built_on: str) -> go.Figure | No
 def export_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The table the exports carry: the page's table with the method named on every row."""
     exported = table(frame, lang)
-    exported[t("progress.col.method", lang)] = METHOD_NAME
+    exported[t("progress.col.method", lang)] = t("progress.method.name", lang)
     return exported

@@ -169,6 +169,19 @@ def test_the_operator_command_answers_without_a_running_set_up(tmp_path):
         assert not (tmp_path / "state" / "shared").exists()  # refused before anything was written
 
 
+def test_a_replica_builds_nothing_and_says_when_no_release_is_published(tmp_path, monkeypatch):
+    """DV2030_REPLICA=1 with no warehouse in the shared folder yet: the page says so; nothing is built."""
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("DV2030_REPLICA", "1")
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("app.no_release", "en")]
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 def test_replicas_starting_together_build_the_warehouse_once(tmp_path):
     """Three processes find the warehouse missing at the same moment (ensure_warehouse, as dashboards in their
     default mode do on start): the publish lock lets one build; the others find it current and build nothing."""

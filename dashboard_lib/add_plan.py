@@ -477,7 +477,7 @@ def show_result(stored: dict, lang: str) -> None:
         repository_downloads(result, lang)
         return
     st.error(t(f"add.result.{result.code}", lang, document_id=md(result.document_id)), icon=":material/error:")
-    if result.errors:
+    if result.errors and result.code != "busy":  # busy: nothing is wrong with the data, the message says it all
         st.dataframe(issues_table(result.main_errors, result, stored["numbers"], lang), hide_index=True,
                      width="stretch")
         st.caption(t("add.issues.note", lang))

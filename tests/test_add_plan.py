@@ -596,6 +596,42 @@ def test_a_validation_failure_writes_nothing_and_shows_where(editor):
     assert_saved(editor)
 
 
+def test_a_busy_data_folder_asks_to_try_again_and_a_save_offers_the_plan_for_the_repository(editor, monkeypatch):
+    """Another process (another replica) holds the editors' lock: the save answers "try again" and writes nothing;
+    once it is free the same click saves, and the page offers the git patch and the two CSV files."""
+    import subprocess
+    import sys
+    monkeypatch.setenv("DV2030_INTAKE_WAIT_SECONDS", "0.3")
+    before = folder_hash(editor)
+    at = sign_in(page_app("en"))
+    at = upload(at, "plan.txt", PLAN_TEXT.encode("utf-8"))
+    at.text_area(key="add_meta_title_en").input(TITLE_EN)
+    at.run()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        f"import sys, time; sys.path.insert(0, {str(REPO)!r}); from etl.plan_intake import intake_lock\n"
+        f"with intake_lock({str(editor)!r}):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        at.button(key="add_save").click().run()
+    finally:
+        holder.kill()
+        holder.wait()
+    no_exception(at)
+    assert t("add.result.busy", "en") in texts(at.error)
+    assert [d.key for d in at.dataframe] == [editor_key(at)]  # the review only: no table of problems
+    assert folder_hash(editor) == before and not warehouse_path().exists()
+
+    at.button(key="add_save").click().run()
+    assert t("add.result.saved", "en", document_id=DOCUMENT_ID, n=4) in texts(at.success)
+    assert_saved(editor)
+    downloads = [e for e in at.get("download_button")]
+    assert len(downloads) == 3
+    labels = [e.proto.label for e in downloads]
+    assert labels == [t("add.repo.patch", "en"), t("add.repo.targets", "en", name=f"{DOCUMENT_ID}.csv"),
+                      t("add.repo.document", "en", name=f"documents-{DOCUMENT_ID}.csv")]
+
+
 def test_an_existing_document_id_is_flagged_and_refused(editor):
     before = folder_hash(editor)
     at = sign_in(page_app("en"))

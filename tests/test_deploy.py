@@ -155,6 +155,33 @@ def test_bad_deployment_settings_are_refused_clearly(env, replicas, message):
             local.Settings.from_env(replicas)
 
 
+def test_the_operator_command_answers_without_a_running_set_up(tmp_path):
+    """scripts/deploy-local.sh itself (with this interpreter): status and stop of nothing, a bad replica count."""
+    env = {**os.environ, "DV2030_PYTHON": sys.executable, "DV2030_DEPLOY_DIR": str(tmp_path / "state")}
+    command = [str(REPO / "scripts" / "deploy-local.sh")]
+    status = subprocess.run([*command, "status"], env=env, capture_output=True, text=True, timeout=60)
+    assert status.returncode == 1 and "not running" in status.stdout
+    stop = subprocess.run([*command, "stop"], env=env, capture_output=True, text=True, timeout=60)
+    assert stop.returncode == 0 and "Nothing is running" in stop.stdout
+    if Path(HAPROXY).exists():  # (without it, start first installs it, or says how)
+        bad = subprocess.run([*command, "start", "0"], env=env, capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 1 and "the number of replicas must be at least 1, not 0" in bad.stderr
+        assert not (tmp_path / "state" / "shared").exists()  # refused before anything was written
+
+
+def test_a_replica_builds_nothing_and_says_when_no_release_is_published(tmp_path, monkeypatch):
+    """DV2030_REPLICA=1 with no warehouse in the shared folder yet: the page says so; nothing is built."""
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("DV2030_REPLICA", "1")
+    monkeypatch.setenv("DV2030_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("app.no_release", "en")]
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 def test_replicas_starting_together_build_the_warehouse_once(tmp_path):
     """Three processes find the warehouse missing at the same moment (ensure_warehouse, as dashboards in their
     default mode do on start): the publish lock lets one build; the others find it current and build nothing."""

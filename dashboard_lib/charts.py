@@ -154,7 +154,8 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
     name_column, indicator_column = label_column("province_name", lang), label_column("indicator_label", lang)
     unit_column = label_column("unit_symbol", lang)
     records = _records(frame, ["target_id", "province_code", name_column, "indicator", indicator_column, "kind",
-                               "comparator", "value_low", "value_high", unit_column, "target_year", "period_start",
+                               "comparator", "approximate", "value_low", "value_high", unit_column, "target_year",
+                               "period_start",
                                "period_end", "document_id", "document_number", "document_implements", "section",
                                "citation"])
     lookup = _benchmark_lookup([r for r in records if r["province_code"] == NATIONAL_CODE]) if benchmarks else {}
@@ -168,7 +169,7 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
         if kind not in kind_labels:
             kind_labels[kind] = t(f"kind.{kind}", lang)
         low, high, comparator = row["value_low"], row["value_high"], row["comparator"]
-        approximate = formatting.is_approximate(comparator, low, row["citation"])
+        approximate = bool(row["approximate"]) if pd.notna(row["approximate"]) else False
         period = formatting.year_text(row["target_year"], row["period_start"], row["period_end"])
         label = period
         if kind != "target":
@@ -191,7 +192,7 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             "value_low": float(low),
             "value_high": float(high),
             "unit": unit,
-            "value_text": formatting.value_label(low, high, comparator, unit, lang, approximate),
+            "value_text": formatting.stated_value(row, lang, unit),
             "target_year": int(row["target_year"]),
             "period": period,
             "document_number": row["document_number"],
@@ -199,10 +200,7 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             "citation": row["citation"],
             "benchmark_low": float(bench["value_low"]) if bench is not None else None,
             "benchmark_high": float(bench["value_high"]) if bench is not None else None,
-            "benchmark_text": formatting.value_label(
-                bench["value_low"], bench["value_high"], bench["comparator"], unit, lang,
-                formatting.is_approximate(bench["comparator"], bench["value_low"], bench["citation"]))
-            if bench is not None else "",
+            "benchmark_text": formatting.stated_value(bench, lang, unit) if bench is not None else "",
             "benchmark_document": bench["document_number"] if bench is not None else "",
             "_national": is_national,
             "_sort": (0 if is_national else 1, "" if is_national else _sort_key(name), int(row["target_year"]),

@@ -36,10 +36,16 @@ def unit_symbol(unit_key: str, symbol_vi: str | None, symbol_en: str | None, lan
     return symbol or ""
 
 
-def _with_unit(text: str, unit: str) -> str:
+ATTACHED_UNIT_STARTS = ("%",)
+
+
+def with_unit(text: str, unit: str) -> str:
+    """A number and its unit symbol: a symbol starting with "%" attaches to the number,
+    any other follows after a space ('120 tỷ đồng')."""
     if not isinstance(unit, str) or not unit:  # a unit without a symbol (e.g. `count`) reads as NaN from the warehouse
         return text
-    return f"{text}{unit}" if unit.startswith("%") else f"{text} {unit}"
+    return f"{text}{unit}" if unit.startswith(ATTACHED_UNIT_STARTS) else f"{text} {unit}"
+
 
 
 def value_text(low: float, high: float, comparator: str, unit: str, lang: str) -> str:
@@ -48,7 +54,7 @@ def value_text(low: float, high: float, comparator: str, unit: str, lang: str) -
         core = f"{number(low, lang)}–{number(high, lang)}"
     else:
         core = number(low, lang)
-    text = _with_unit(core, unit)
+    text = with_unit(core, unit)
     prefix = t(f"comparator.{comparator}.prefix", lang)
     return f"{prefix} {text}".strip() if prefix else text
 
@@ -98,6 +104,40 @@ def value_label(low: float, high: float, comparator: str, unit: str, lang: str, 
             return f"{prefix} {about} {text[len(prefix):].strip()}"
         return f"{about} {text}"
     return text
+
+
+_MISSING = object()
+
+
+def _field(row, name: str):
+    """A field of a row given as a mapping (dict, pandas Series) or as a named tuple (itertuples)."""
+    if isinstance(row, tuple):
+        value = getattr(row, name, _MISSING)
+    else:
+        try:
+            value = row[name]
+        except (KeyError, IndexError):
+            value = _MISSING
+    if value is _MISSING:
+        raise KeyError(f"the row has no {name!r}: read it from v_targets with the value")
+    return value
+
+
+def stated_value(row, lang: str, unit: str | None = None) -> str:
+    """THE text of a value as the plan states it, for every table, card, chart label, hover, map label and export:
+    'khoảng 36,5–37%', 'ít nhất 8%', '9/10.000 dân'.
+
+    `row`: a row of v_targets (mapping or named tuple) with value_low, value_high, comparator and `approximate`
+    (the warehouse's flag that the plan hedges the value with 'khoảng'; it is never re-detected here). `unit`: the
+    symbol to write, by default the row's `unit_symbol_<lang>`."""
+    if unit is None:
+        unit = _field(row, f"unit_symbol_{lang}")
+    if not isinstance(unit, str):  # NaN / None: a unit without a symbol
+        unit = ""
+    approximate = _field(row, "approximate")
+    approximate = bool(approximate) if _present(approximate) else False
+    return value_label(float(_field(row, "value_low")), float(_field(row, "value_high")), _field(row, "comparator"),
+                       unit, lang, approximate)
 
 
 def year_text(target_year: int | float | None, period_start: int | float | None, period_end: int | float | None) -> str:

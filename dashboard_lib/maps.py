@@ -200,7 +200,8 @@ def _benchmarks(national: pd.DataFrame) -> pd.DataFrame:
                                                                         "benchmark_mid", "benchmark_period_start",
                                                                         "benchmark_period_end")},
                              **{c: pd.Series(dtype="str") for c in ("benchmark_comparator", "benchmark_document",
-                                                                    "benchmark_section", "benchmark_target_id")}})
+                                                                    "benchmark_section", "benchmark_target_id")},
+                             "benchmark_approximate": pd.Series(dtype="boolean")})
     ordered = national.sort_values(["target_year", "document_issue_date", "target_id"])
     latest = ordered.groupby("target_year", as_index=False).tail(1)
     return pd.DataFrame({
@@ -209,7 +210,7 @@ def _benchmarks(national: pd.DataFrame) -> pd.DataFrame:
         "benchmark_mid": latest["value_mid"], "benchmark_comparator": latest["comparator"],
         "benchmark_period_start": latest["period_start"], "benchmark_period_end": latest["period_end"],
         "benchmark_document": latest["document_number"], "benchmark_section": latest["section"],
-        "benchmark_target_id": latest["target_id"],
+        "benchmark_target_id": latest["target_id"], "benchmark_approximate": latest["approximate"],
     })
 
 
@@ -256,8 +257,6 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     values["unit_code"] = values["province_code"] if view == "63" else values["province_2025_code"]
     values["difference"] = values["value_mid"] - values["benchmark_mid"]
     values["colour_number"] = values["difference"] if mode == "diff" else values["value_mid"]
-    values["approximate"] = [formatting.is_approximate(c, v, q) for c, v, q in
-                             zip(values["comparator"], values["value_low"], values["citation"])]
 
     units = map_units(view, provinces_df, provinces_2025_df)
     # Each unit's values, grouped in one pass (a filter of the values per unit cost ~1 ms each).
@@ -330,15 +329,9 @@ def number_text(value: float, lang: str, signed: bool = False) -> str:
     return text
 
 
-def _with_unit(text: str, unit: str) -> str:
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit.startswith("%") else f"{text} {unit}"
-
-
 def value_text(row, lang: str, symbol: str) -> str:
-    return formatting.value_label(row["value_low"], row["value_high"], row["comparator"], symbol, lang,
-                                  approximate=bool(row.get("approximate", False)))
+    """A value as its plan states it (formatting.stated_value, the one formatter of the dashboard)."""
+    return formatting.stated_value(row, lang, symbol)
 
 
 def year_label(row) -> str:
@@ -346,15 +339,34 @@ def year_label(row) -> str:
 
 
 def benchmark_text(row, lang: str, symbol: str) -> str:
-    core = formatting.value_text(row["benchmark_low"], row["benchmark_high"], row["benchmark_comparator"], symbol, lang)
+    core = formatting.stated_value({"value_low": row["benchmark_low"], "value_high": row["benchmark_high"],
+                                    "comparator": row["benchmark_comparator"],
+                                    "approximate": row["benchmark_approximate"]}, lang, symbol)
     period = formatting.year_text(row["target_year"], row.get("benchmark_period_start"), row.get("benchmark_period_end"))
     return t("map.hover.benchmark", lang, value=_e(core), year=period, document=_e(row["benchmark_document"]))
 
 
+def value_labels(md: MapData, codes: list[str], lang: str) -> list[str]:
+    """What the map writes beside each coloured unit: its value as the plan states it ('khoảng 36,5–37%'), never
+    the midpoint the colour is taken from; a unit with several values lists each. In difference mode the label is
+    the difference the colour shows (the hover gives the values as stated)."""
+    if md.mode == "diff":
+        z = dict(zip(md.units["code"], md.units["z"]))
+        return [colour_text(md, z[code], lang) for code in codes]
+    symbol = md.unit_symbol[lang]
+    stated: dict[str, list[str]] = {}
+    for row in md.values.to_dict("records"):
+        text = value_text(row, lang, symbol)
+        mine = stated.setdefault(row["unit_code"], [])
+        if text not in mine:
+            mine.append(text)
+    return ["; ".join(stated.get(code, [])) for code in codes]
+
+
 def colour_text(md: MapData, z: float, lang: str) -> str:
     if md.mode == "diff":
-        return _with_unit(number_text(z, lang, signed=True), md.diff_unit_symbol[lang])
-    return _with_unit(number_text(z, lang), md.unit_symbol[lang])
+        return formatting.with_unit(number_text(z, lang, signed=True), md.diff_unit_symbol[lang])
+    return formatting.with_unit(number_text(z, lang), md.unit_symbol[lang])
 
 
 def _grouped(frame: pd.DataFrame, column: str) -> dict[object, list[dict]]:
@@ -391,7 +403,7 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
             if _present(row.get("benchmark_mid")):
                 lines.append("&nbsp;&nbsp;" + benchmark_text(row, lang, symbol))
                 if md.mode == "diff":
-                    diff = _with_unit(number_text(row["difference"], lang, signed=True), md.diff_unit_symbol[lang])
+                    diff = formatting.with_unit(number_text(row["difference"], lang, signed=True), md.diff_unit_symbol[lang])
                     lines.append("&nbsp;&nbsp;" + t("map.hover.difference", lang, value=_e(diff)))
             elif md.mode == "diff":
                 lines.append("&nbsp;&nbsp;" + t("map.hover.no_benchmark", lang, year=row["target_year"]))
@@ -511,12 +523,7 @@ def province_table(targets_all: pd.DataFrame, md: MapData, code: str, lang: str,
     rows["_first"] = rows["indicator"] != md.indicator
     rows = rows.sort_values(["_first", "sector", "indicator", "target_year", "province_code"], kind="stable")
     records = rows.to_dict("records")
-    symbol = f"unit_symbol_{lang}"
-    values = [formatting.value_label(r["value_low"], r["value_high"], r["comparator"],
-                                     "" if pd.isna(r[symbol]) else r[symbol], lang,
-                                     approximate=formatting.is_approximate(r["comparator"], r["value_low"],
-                                                                           r["citation"]))
-              for r in records]
+    values = [formatting.stated_value(r, lang) for r in records]
     years = [year_label(r) for r in records]
     table = pd.DataFrame({t("col.province", lang): rows[f"province_name_{lang}"].to_numpy(),
                           t("col.indicator", lang): rows[f"indicator_label_{lang}"].to_numpy()})
@@ -896,7 +903,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             traces.append(dict(
                 type="scattergeo",
                 lon=[shapes.labels[c][0] + 0.25 for c in written], lat=[shapes.labels[c][1] for c in written],
-                text=[f"<b>{_e(colour_text(md, units.at[c, 'z'], lang))}</b>" for c in written], mode="text",
+                text=[f"<b>{_e(label)}</b>" for label in value_labels(md, written, lang)], mode="text",
                 textposition="middle right", textfont=dict(size=12, color=TEXT_DARK), hoverinfo="skip",
                 showlegend=False, name="value labels", meta={"role": "value_labels"}))
 

@@ -185,14 +185,11 @@ def target(version, target_id: str | None) -> pd.Series | None:
 def clause_card(row: pd.Series, key: str, closable: bool, lang: str) -> bool:
     """A target with its document, section and verbatim clause, and links onward. Returns True when the
     reader closed it (its button)."""
-    unit = row[label_column("unit_symbol", lang)] or ""
-    unit = unit if isinstance(unit, str) else ""
-    approximate = formatting.is_approximate(row["comparator"], row["value_low"], row["citation"])
     with st.container(border=True):
         st.markdown(f"**{md(t('plans.clause.heading', lang, id=row['target_id']))}**")
         left, right = st.columns([3, 2])
         with left:
-            st.markdown(f"#### {md(formatting.value_label(row['value_low'], row['value_high'], row['comparator'], unit, lang, approximate))}")
+            st.markdown(f"#### {md(formatting.stated_value(row, lang))}")
             st.markdown(md(f"{row[label_column('indicator_label', lang)]} — {row[label_column('province_name', lang)]}"))
             st.caption(md(t("plans.clause.meta", lang, kind=t(f"kind.{row['kind']}", lang),
                             period=formatting.year_text(row["target_year"], row["period_start"], row["period_end"]),

@@ -39,12 +39,10 @@ def counts_by_province_and_sector(targets: pd.DataFrame, sectors: pd.DataFrame, 
 
 
 def benchmarks_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
-    symbol = label_column("unit_symbol", lang)
     return pd.DataFrame({
         t("col.document", lang): targets["document_number"],
         t("col.indicator", lang): targets[label_column("indicator_label", lang)],
-        t("col.value", lang): [formatting.value_text(r.value_low, r.value_high, r.comparator, getattr(r, symbol) or "", lang)
-                               for r in targets.itertuples()],
+        t("col.value", lang): [_value(r, lang) for r in targets.itertuples()],
         t("col.period", lang): [formatting.period_text(r.period_start, r.period_end) if pd.notna(r.period_start)
                                 else "" for r in targets.itertuples()],
         t("col.year", lang): targets["target_year"].astype(int).astype(str),
@@ -57,15 +55,9 @@ def benchmarks_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
 NATIONAL_CODE = "VN"
 
 
-def _unit(row, lang: str) -> str:
-    value = getattr(row, label_column("unit_symbol", lang))
-    return value if isinstance(value, str) else ""
-
-
 def _value(row, lang: str) -> str:
-    unit = _unit(row, lang)
-    approximate = formatting.is_approximate(row.comparator, row.value_low, row.citation)
-    return formatting.value_label(row.value_low, row.value_high, row.comparator, unit, lang, approximate)
+    """A value as the plan states it: the one formatter (formatting.stated_value), fed by v_targets.approximate."""
+    return formatting.stated_value(row, lang)
 
 
 def relation(low: float, high: float, comparator: str, national_low: float, national_high: float) -> str:
@@ -255,7 +247,7 @@ def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") ->
     """Targets of one or more plans with their clause and a link that opens the Plans page on each one."""
     # Rows are read through the few columns they need: itertuples over all of v_targets' columns cost 7 s
     # for 17,700 values; verification and kind are looked up per distinct value.
-    value_columns = ["value_low", "value_high", "comparator", "citation", label_column("unit_symbol", lang)]
+    value_columns = ["value_low", "value_high", "comparator", "approximate", label_column("unit_symbol", lang)]
     verified = targets["citation_verified"].astype("boolean").map(
         {True: verified_text(True, lang), False: verified_text(False, lang)}).fillna(verified_text(None, lang))
     kinds = {k: t(f"kind.{k}", lang) for k in targets["kind"].unique()}

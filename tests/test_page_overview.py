@@ -295,3 +295,48 @@ def test_source_line_names_a_few_plans_and_counts_the_rest():
     assert "107/KH-UBND và 22 văn bản khác." in line and "108/KH-UBND" not in line
     assert "and 1,022 more plans" in widgets.source_line([str(n) for n in range(1030)], None, "en")
     assert widgets.source_line(["2", "1"], None, "en") == t("source.line", "en", documents="1, 2", built_on="–")
+
+
+# ---------------------------------------------------------------- one text per value (issue 17)
+
+def _warehouse_targets(warehouse: Path, where: str) -> pd.DataFrame:
+    import duckdb
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(f"SELECT * FROM v_targets WHERE {where} ORDER BY target_id").df()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_benchmark_table_cards_and_chart_state_each_value_alike(app_env, lang):
+    """The national-benchmark table dropped 'khoảng/about' from the hedged ranges (30–35 %, 43–44 %, 7–8 %/năm)
+    that the cards and the chart kept. Every place states a value with formatting.stated_value, fed by
+    v_targets.approximate: the table, the cards and the chart's labels and hovers say the same for each target."""
+    national = _warehouse_targets(app_env, "scope = 'national'")
+    hedged = national[national["approximate"].astype(bool) & (national["comparator"] == "range")]
+    assert len(hedged) >= 3  # 30–35 %, 43–44 %, 7–8 %/năm
+    about = t("comparator.about.prefix", lang)
+    at = open_home(lang)
+    # the national-benchmark table
+    table = next(d.value for d in at.dataframe
+                 if t("col.citation", lang) in d.value.columns and len(d.value) == len(national))
+    stated = {r.target_id: formatting.stated_value(r, lang) for r in national.itertuples()}
+    assert sorted(table[t("col.value", lang)]) == sorted(stated.values())
+    for target_id in hedged["target_id"]:
+        assert stated[target_id].startswith(about) and stated[target_id] in set(table[t("col.value", lang)])
+    # the cards: every provincial headline value, and the national benchmarks they quote
+    headline = _warehouse_targets(app_env, "indicator IN ('services_growth', 'services_share_grdp') AND kind = 'target'")
+    cards = "\n".join(card_texts(at))
+    for row in headline[headline["province_code"] != "VN"].itertuples():
+        assert formatting.stated_value(row, lang) in cards
+    quoted = [r for r in headline[headline["province_code"] == "VN"].itertuples()
+              if f"({r.document_number}, " in cards and formatting.stated_value(r, lang) in cards]
+    assert any(r.target_id in set(hedged["target_id"]) for r in quoted)  # a hedged benchmark, with its 'khoảng'
+    # the chart (services growth by default): each value's label and hover
+    fig = figure(at)
+    labels = {text.strip() for trace in fig["data"] for text in (trace.get("text") or []) if isinstance(text, str)}
+    hovers = " ".join(h for trace in fig["data"] for h in (trace.get("hovertext") or []) if isinstance(h, str))
+    for row in headline[headline["indicator"] == "services_growth"].itertuples():
+        text = widgets.escape_html(formatting.stated_value(row, lang))
+        assert text in labels and text in hovers

@@ -229,7 +229,10 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
             "unit_symbol_vi": "%/năm", "unit_symbol_en": "%/year", "target_year": 2025, "period_start": 2021,
             "period_end": 2025, "document_id": "BTN", "document_number": "969/KH-UBND", "document_implements": "TTG-283",
             "section": "I", "citation": "đạt 7-7,5%"}
-    return pd.DataFrame([{**base, **row} for row in rows])
+    rows = [{**base, **row} for row in rows]
+    for row in rows:  # v_targets.approximate, as the warehouse derives it when a test does not state it
+        row.setdefault("approximate", formatting.is_approximate(row["comparator"], row["value_low"], row["citation"]))
+    return pd.DataFrame(rows)
 
 
 def test_chart_refuses_two_units_on_one_axis():
@@ -449,3 +452,30 @@ def test_every_range_keeps_its_label_when_the_chart_is_redrawn(browser):
     ranges = [(points, texts) for mode, group, points, texts in drawn if group == "range" and mode != "text"]
     labels = [texts for mode, group, points, texts in drawn if group == "range" and mode == "text"]
     assert ranges == [(24, 0)] and labels == [12]
+
+
+# ---------------------------------------------------------------- one formatter for a stated value (issue 17)
+
+def test_stated_value_reads_the_warehouse_flag_not_the_clause():
+    """formatting.stated_value is fed by v_targets.approximate: the clause is not re-read, and a row without the
+    flag is refused rather than silently losing 'khoảng'."""
+    row = {"value_low": 36.5, "value_high": 37.0, "comparator": "range", "unit_symbol_vi": "%", "unit_symbol_en": "%",
+           "citation": "khoảng 36,5-37%"}
+    assert formatting.stated_value({**row, "approximate": True}, "vi") == "khoảng 36,5–37%"
+    assert formatting.stated_value({**row, "approximate": True}, "en") == "about 36.5–37%"
+    assert formatting.stated_value({**row, "approximate": False}, "vi") == "36,5–37%"
+    assert formatting.stated_value(pd.Series({**row, "approximate": pd.NA}), "vi") == "36,5–37%"
+    assert formatting.stated_value(next(pd.DataFrame([{**row, "approximate": True}]).itertuples()), "vi",
+                                   unit="%/năm") == "khoảng 36,5–37%/năm"
+    with pytest.raises(KeyError):
+        formatting.stated_value(row, "vi")
+
+
+def test_no_page_re_detects_approximate_values():
+    """'khoảng' is decided once, by the warehouse (v_targets.approximate); pages and their modules read the flag.
+    Only the warehouse build and the plan intake (values not yet in the warehouse) apply the rule."""
+    root = Path(__file__).resolve().parent.parent
+    allowed = {"dashboard_lib/formatting.py", "dashboard_lib/add_plan.py"}
+    offenders = [str(p.relative_to(root)) for folder in ("dashboard_lib", "pages") for p in (root / folder).glob("*.py")
+                 if str(p.relative_to(root)) not in allowed and "is_approximate(" in p.read_text(encoding="utf-8")]
+    assert offenders == []

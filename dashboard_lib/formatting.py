@@ -36,12 +36,12 @@ def unit_symbol(unit_key: str, symbol_vi: str | None, symbol_en: str | None, lan
     return symbol or ""
 
 
-ATTACHED_UNIT_STARTS = ("%",)
+ATTACHED_UNIT_STARTS = ("%", "/")  # '8,7%', '7%/năm', '9/10.000 dân': written against the number
 
 
 def with_unit(text: str, unit: str) -> str:
-    """A number and its unit symbol: a symbol starting with "%" attaches to the number,
-    any other follows after a space ('120 tỷ đồng')."""
+    """A number and its unit symbol: a symbol starting with '%' or '/' attaches to the number ('9/10.000 dân',
+    not '9 /10.000 dân'); any other follows after a space ('120 tỷ đồng')."""
     if not isinstance(unit, str) or not unit:  # a unit without a symbol (e.g. `count`) reads as NaN from the warehouse
         return text
     return f"{text}{unit}" if unit.startswith(ATTACHED_UNIT_STARTS) else f"{text} {unit}"

@@ -479,3 +479,13 @@ def test_no_page_re_detects_approximate_values():
     offenders = [str(p.relative_to(root)) for folder in ("dashboard_lib", "pages") for p in (root / folder).glob("*.py")
                  if str(p.relative_to(root)) not in allowed and "is_approximate(" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+@pytest.mark.parametrize("unit, lang, expected", [
+    ("/10.000 dân", "vi", "9/10.000 dân"), ("/10k people", "en", "9/10k people"), ("/100 dân", "vi", "9/100 dân"),
+    ("%/năm", "vi", "9%/năm"), ("tỷ đồng", "vi", "9 tỷ đồng"), ("", "vi", "9")])
+def test_a_unit_starting_with_a_slash_attaches_to_the_number(unit, lang, expected):
+    """The province panel said '9 /10.000 dân': a per-population symbol reads as part of the number."""
+    assert formatting.value_label(9, 9, "exact", unit, lang) == expected
+    assert formatting.stated_value({"value_low": 9, "value_high": 9, "comparator": "exact", "approximate": False},
+                                   lang, unit) == expected

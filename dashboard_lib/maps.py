@@ -123,8 +123,12 @@ def provinces_2025(version) -> pd.DataFrame:
 
 
 def plan_documents(version) -> pd.DataFrame:
-    """The provincial plans loaded: province_code, document_number (a province without one is 'no plan')."""
-    return data.query(version, "SELECT province_code, document_number FROM documents WHERE scope = 'provincial' "
+    """The provincial plans loaded (a province without one is 'no plan'): province_code is the plan's province key
+    of its era (v_province_keys: '60' for Bình Thuận's 2021 plan, '68-2025' for the Lâm Đồng of today's, so that a
+    plan adopted since the merger is never taken for one of the old Lâm Đồng), province_2025_code the province of
+    today it belongs to, document_number."""
+    return data.query(version, "SELECT province_key AS province_code, province_2025_code, document_number "
+                               "FROM v_documents WHERE scope = 'provincial' "
                                "ORDER BY province_code, issue_date, document_number")
 
 
@@ -181,7 +185,7 @@ class MapData:
     built_on: str = ""     # the build date, ISO (shown in the reader's format: source_parts)
     documents: tuple[str, ...] = field(default_factory=tuple)
     plan_documents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["province_code", "document_number"]))  # every provincial plan loaded
+        columns=["province_code", "province_2025_code", "document_number"]))  # every provincial plan (plan_documents)
 
 
 def _symbol(units_ref: pd.DataFrame, unit_key: str) -> dict[str, str]:
@@ -247,8 +251,12 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     status: 'value' (coloured), 'no_plan' (no plan of the unit's provinces is loaded), 'no_value' (a plan is
     loaded but sets no value for this indicator and year), 'no_benchmark' (difference mode: no national target
     for that year). `planned`: the provincial plans loaded (province_code, document_number)."""
-    plan_documents = planned[["province_code", "document_number"]].reset_index(drop=True)
+    if "province_2025_code" not in planned:  # a frame of 63-province plans only (tests, older callers)
+        successor = dict(zip(provinces_df["province_code"], provinces_df["province_2025_code"]))
+        planned = planned.assign(province_2025_code=planned["province_code"].map(successor))
+    plan_documents = planned[["province_code", "province_2025_code", "document_number"]].reset_index(drop=True)
     planned = frozenset(plan_documents["province_code"])
+    planned_today = frozenset(plan_documents["province_2025_code"].dropna())  # plans of either era, by today's unit
     national = targets[(targets["indicator"] == indicator) & (targets["province_code"] == NATIONAL)]
     bench = _benchmarks(national)
     values = select_values(targets, indicator, year)
@@ -259,6 +267,9 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     values["colour_number"] = values["difference"] if mode == "diff" else values["value_mid"]
 
     units = map_units(view, provinces_df, provinces_2025_df)
+    # Only what the view draws: a plan adopted since the merger ('68-2025') has no unit among the 63 provinces, and
+    # its values are neither listed in the CSV nor named in the source line of a map that does not show them.
+    values = values[values["unit_code"].isin(set(units["code"]))].reset_index(drop=True)
     # Each unit's values, grouped in one pass (a filter of the values per unit cost ~1 ms each).
     counted: dict[str, int] = {}
     numbers_of: dict[str, list[float]] = {}
@@ -271,7 +282,8 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
         numbers = numbers_of.get(code, [])
         counts.append(counted.get(code, 0))
         if not counted.get(code):
-            statuses.append("no_value" if any(m in planned for m in unit_members) else "no_plan")
+            has_plan = any(m in planned for m in unit_members) or (view == "34" and code in planned_today)
+            statuses.append("no_value" if has_plan else "no_plan")
             zs.append(math.nan)
             combined.append(False)
         elif not numbers:
@@ -587,10 +599,17 @@ def panel_lines(md: MapData, code: str, lang: str) -> list[str]:
 
 def plans_of(md: MapData, code: str, lang: str) -> str:
     """'117/KH-UBND (Hải Phòng)': the plans loaded for a unit's provinces."""
-    members = md.members[(md.members["unit_code"] == code) & md.members["planned"]]
-    documents = md.plan_documents[md.plan_documents["province_code"].isin(members["province_code"])]
+    members = md.members[md.members["unit_code"] == code]
     names = dict(zip(members["province_code"], members[f"name_{lang}"]))
-    return ", ".join(f"{r.document_number} ({names[r.province_code]})" for r in documents.itertuples())
+    if md.view == "63":
+        documents = md.plan_documents[md.plan_documents["province_code"] == code]
+    else:  # the old provinces' plans and the plans adopted since the merger
+        documents = md.plan_documents[md.plan_documents["province_2025_code"] == code]
+        unit = md.units.loc[md.units["code"] == code, f"name_{lang}"]
+        own = str(unit.iloc[0]) if len(unit) else code
+        names = {key: names.get(key, own) for key in documents["province_code"]}
+    return ", ".join(f"{r.document_number} ({names.get(r.province_code, r.province_code)})"
+                     for r in documents.itertuples())
 
 
 def summary_text(md: MapData, lang: str) -> str:
@@ -967,15 +986,27 @@ def clicked_code(points: list[dict], shapes: MapShapes) -> str | None:
     return None
 
 
-def convert_selection(code: str | None, from_view: str, to_view: str, provinces_df: pd.DataFrame) -> str | None:
-    """Keep the selected province when the view switches: an old province becomes its successor; a new
-    province becomes the old province of the same code, if there is one."""
+def convert_selection(code: str | None, from_view: str, to_view: str, provinces_df: pd.DataFrame,
+                      planned: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """Keep the selected province when the view switches: an old province becomes its successor; a province of
+    today becomes the old province whose plan it was showing (Lâm Đồng, which lists Bình Thuận's plan, becomes
+    Bình Thuận, not the old Lâm Đồng without a plan): of its predecessors with a plan in `planned` (63-province
+    codes), the one with the same code, else the first; without one, the old province of the same code."""
     if code is None or from_view == to_view:
         return code
     if to_view == "34":
         match = provinces_df.loc[provinces_df["province_code"] == code, "province_2025_code"]
         return str(match.iloc[0]) if len(match) else None
+    predecessors = [str(c) for c in provinces_df.loc[provinces_df["province_2025_code"] == code, "province_code"]]
+    with_plan = [c for c in predecessors if c in planned]
+    if with_plan:
+        return code if code in with_plan else with_plan[0]
     return code if code in set(provinces_df["province_code"]) else None
+
+
+def planned_codes(version) -> frozenset[str]:
+    """The old (63) provinces with a plan of their own loaded: what the 63-province view shows as planned."""
+    return frozenset(plan_documents(version)["province_code"])
 
 
 # =====================================================================================================

@@ -69,7 +69,8 @@ province_key = f"map_province_{view}"  # 63 and 34 codes differ: one selectbox p
 previous_view = st.session_state.get("map_previous_view")
 if previous_view and previous_view != view:  # keep the province: an old one becomes its successor
     st.session_state[province_key] = maps.convert_selection(
-        st.session_state.get(f"map_province_{previous_view}"), previous_view, view, maps.provinces(version))
+        st.session_state.get(f"map_province_{previous_view}"), previous_view, view, maps.provinces(version),
+        maps.planned_codes(version))
 elif province_key not in st.session_state:
     st.session_state[province_key] = state.url_value("province", codes, None, problems) if first_run else None
 st.session_state["map_previous_view"] = view

@@ -41,7 +41,14 @@ def curated_targets() -> list[dict]:
 PROVINCES = {r["province_code"]: r for r in read("provinces.csv")}
 PROVINCES_2025 = {r["province_2025_code"]: r for r in read("provinces_2025.csv")}
 DOCUMENTS = {r["document_id"]: r for r in read("documents.csv")}
-PLANNED = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"}
+MERGED_2025 = {code for code, p in PROVINCES_2025.items() if p["merged"] == "true"}
+# The old provinces with a plan: plans of the 63 provinces, and plans adopted since 1 July 2025 by a province that
+# kept its territory (Thanh Hóa's '38' is the same unit in both eras; Lâm Đồng's '68' of 2025 is not the old one).
+PLANNED = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"
+           and (d["province_era"] != "34" or d["province_code"] not in MERGED_2025)}
+# Provinces of today with a plan adopted since the merger.
+PLANNED_2025 = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"
+                and d["province_era"] == "34"}
 
 
 def mid(row: dict) -> float:
@@ -96,7 +103,8 @@ def units_without_plan(view: str) -> set[str]:
     if view == "63":
         return set(PROVINCES) - PLANNED
     return {code for code in PROVINCES_2025
-            if not any(p["province_2025_code"] == code and p["province_code"] in PLANNED for p in PROVINCES.values())}
+            if code not in PLANNED_2025
+            and not any(p["province_2025_code"] == code and p["province_code"] in PLANNED for p in PROVINCES.values())}
 
 
 # ---------------------------------------------------------------- the page
@@ -327,6 +335,31 @@ def test_switching_view_keeps_the_province(boundary_env):
     assert not at.exception
     assert at.query_params["province"] == "92"  # Hậu Giang is part of Cần Thơ since 1/7/2025
     assert traces(figure(at), "selected")[0]["locations"] == ["92"]
+
+
+def test_switching_to_63_selects_the_old_province_whose_plan_was_shown(boundary_env):
+    """Lâm Đồng of today lists Bình Thuận's plan; switched to the 63 provinces, the selection goes to Bình Thuận
+    (its plan), not to the old Lâm Đồng, which has none ('no plan loaded')."""
+    assert "68" not in PLANNED and "60" in PLANNED and PROVINCES["60"]["province_2025_code"] == "68"
+    at = open_map("vi", indicator="services_share_grdp", view="34", province="68")
+    assert PROVINCES["60"]["name_vi"] in " ".join(e.value for e in at.text)
+    [view] = [r for r in at.radio if r.key == "map_view"]
+    view.set_value("63").run()
+    assert not at.exception
+    assert at.query_params["province"] == "60"
+    assert traces(figure(at), "selected")[0]["locations"] == ["60"]
+    assert not any(t("map.panel.no_plan", "vi", name=PROVINCES["68"]["name_vi"]) in i.value for i in at.info)
+
+
+def test_convert_selection_prefers_the_predecessor_with_a_plan():
+    import pandas as pd
+    provinces = pd.DataFrame({"province_code": ["60", "67", "68", "93", "92"],
+                              "province_2025_code": ["68", "68", "68", "92", "92"]})
+    assert maps.convert_selection("68", "34", "63", provinces, {"60"}) == "60"
+    assert maps.convert_selection("68", "34", "63", provinces, {"60", "68"}) == "68"  # its own code first
+    assert maps.convert_selection("68", "34", "63", provinces, set()) == "68"          # no plan: the same code
+    assert maps.convert_selection("92", "34", "63", provinces, {"93"}) == "93"
+    assert maps.convert_selection("60", "63", "34", provinces, {"60"}) == "68"
 
 
 def test_invalid_url_values_fall_back_and_say_so(boundary_env):

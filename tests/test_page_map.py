@@ -425,3 +425,29 @@ def test_map_figure_is_valid_plotly_and_shared_as_it_is_drawn(boundary_env, view
     assert isinstance(shared, charts.SharedFigure)
     assert shared.to_dict() == json.loads(fig.to_json()) == json.loads(json.dumps(BaseFigure.to_dict(shared)))
     assert [trace["meta"]["role"] for trace in shared.to_dict()["data"]][-1] == "selected"
+
+
+@pytest.mark.parametrize("lang, stated, midpoint", [("vi", "khoảng 36,5–37%", "36,75"), ("en", "about 36.5–37%", "36.75")])
+def test_map_labels_a_range_with_what_the_plan_says(boundary_env, lang, stated, midpoint):
+    """Bình Thuận's 'khoảng 36,5–37%' share was labelled '36,75 %', a number no plan states: the colour may come
+    from the midpoint, the label and the panel say what the plan says (formatting.stated_value)."""
+    at = open_map(lang, indicator="services_share_grdp", year="2025", view="63", province="60")
+    fig = figure(at)
+    [labels] = traces(fig, "value_labels")
+    texts = [text.replace("<b>", "").replace("</b>", "") for text in labels["text"]]
+    assert stated in texts
+    assert not any(midpoint in text for text in texts)
+    assert colours(fig)["60"] == pytest.approx(36.75)  # the colour is still the midpoint
+    panel = " ".join(e.value for e in at.text)
+    assert stated in panel
+
+
+def test_map_labels_of_a_unit_with_several_values_list_each():
+    import pandas as pd
+    md = maps.MapData.__new__(maps.MapData)
+    object.__setattr__(md, "mode", "value")
+    object.__setattr__(md, "unit_symbol", {"vi": "%", "en": "%"})
+    object.__setattr__(md, "values", pd.DataFrame([
+        {"unit_code": "31", "value_low": 30.0, "value_high": 30.0, "comparator": "exact", "approximate": False},
+        {"unit_code": "31", "value_low": 35.0, "value_high": 40.0, "comparator": "range", "approximate": True}]))
+    assert maps.value_labels(md, ["31"], "vi") == ["30%; khoảng 35–40%"]

@@ -408,8 +408,9 @@ class RangesChart(NamedTuple):
     """A range chart with what its page hands the CSV button and the export menu; shared between sessions, so
     everything in it is read-only."""
     figure: SharedFigure
-    data: pa.Table                  # target_ranges_data rows (the workbook's data sheet)
+    data: pa.Table                  # target_ranges_data rows (internal column names: for the page, not for readers)
     csv: pa.Table                   # tables.ranges_csv of them
+    table: pa.Table                 # tables.ranges_table of them: translated headers (the workbook's data sheet)
     documents: tuple[str, ...]      # the plans drawn, one per row
     unit: str
 
@@ -421,7 +422,8 @@ def ranges_chart(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
         return None
     return RangesChart(ranges_figure(data, lang, built_on=built_on, subtitle=subtitle, shared=True),
                        pa.Table.from_pandas(data), pa.Table.from_pandas(tables.ranges_csv(data)),
-                       tuple(data["document_number"]), data["unit"].iloc[0])
+                       pa.Table.from_pandas(tables.ranges_table(data, lang)), tuple(data["document_number"]),
+                       data["unit"].iloc[0])
 
 
 def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None, title: str | None = None,

@@ -646,6 +646,24 @@ def options(version, lang: str) -> Options:
         timing_kinds=tuple(k for k in TIMING_KINDS if k in timings))
 
 
+def filter_summary(f: Filters, o: Options, lang: str) -> dict[str, str]:
+    """The filters as the workbook's read-me states them: {filter label: chosen labels, or 'all'}. The matrix
+    cell is not a filter of the matrix itself (it narrows the lists below it)."""
+    from .export_ui import chosen_text, flag_text
+    return {
+        t("tasks.filter.province", lang): chosen_text(f.provinces, o.provinces, o.province_name.get, lang),
+        t("tasks.filter.sector", lang): chosen_text(f.sectors, o.sectors, o.sector_label.get, lang),
+        t("tasks.filter.timing", lang): chosen_text(f.timing_kinds, o.timing_kinds,
+                                                    lambda k: t(f"tasks.timing_kind.{k}", lang), lang),
+        t("tasks.filter.agency_type", lang): chosen_text(f.agency_types, o.agency_types,
+                                                         lambda k: t(f"tasks.agency_type.{k}", lang), lang),
+        t("tasks.filter.agency", lang): chosen_text(f.agencies, o.agencies, o.agency_label.get, lang),
+        t("tasks.filter.role", lang): t(f"tasks.role.{f.role}", lang),
+        t("tasks.filter.reporting_only", lang): flag_text(f.reporting_only, lang),
+        t("tasks.filter.include_general", lang): flag_text(f.include_general, lang),
+    }
+
+
 def filter_widgets(o: Options, lang: str) -> tuple[Filters, list[str]]:
     """Render the filters, initialised from the URL, and write them back to the URL. Streamlit."""
     from . import state

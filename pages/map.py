@@ -108,7 +108,12 @@ with left:
     if shape == "boundary":
         st.caption(t("map.caveat", lang))
     widgets.csv_download(shown["csv"], f"map_{indicator}_{year}_{view}", lang, key="map_csv")
-    export_ui.chart_export(figure, key="map_chart", lang=lang, data_frame=shown["csv"], source=shown["documents"])
+    export_ui.chart_export(figure, key="map_chart", lang=lang, data_frame=shown["csv"], source=shown["documents"],
+                           filters={t("map.control.indicator", lang): labels[indicator],
+                                    t("map.control.year", lang): t("map.year.latest", lang)
+                                    if year == maps.LATEST else year,
+                                    t("map.control.view", lang): t(f"map.view.{view}", lang),
+                                    t("map.control.mode", lang): t(f"map.mode.{mode}", lang)})
 
 state.set_url("indicator", indicator)
 state.set_url("year", year)

@@ -58,7 +58,8 @@ else:
     st.plotly_chart(chart.figure, key="overview_chart", config={"displaylogo": False})
     widgets.csv_download(chart.csv, f"dich-vu-2030-{indicator}", lang, key="overview_chart_csv")
     export_ui.chart_export(chart.figure, key="overview_chart", lang=lang, source=chart.documents,
-                           data_frame=chart.data, unit=chart.unit)
+                           data_frame=chart.table, unit=chart.unit,
+                           filters={t("overview.chart.indicator", lang): label_of.get(indicator, indicator)})
     st.caption(t("overview.chart.note", lang))
 
 # ---------------------------------------------------------------- what changed since the last build

@@ -489,3 +489,30 @@ def test_a_unit_starting_with_a_slash_attaches_to_the_number(unit, lang, expecte
     assert formatting.value_label(9, 9, "exact", unit, lang) == expected
     assert formatting.stated_value({"value_low": 9, "value_high": 9, "comparator": "exact", "approximate": False},
                                    lang, unit) == expected
+
+
+# ---------------------------------------------------------------- emptied filters (issue 17)
+
+def test_clearing_the_provinces_then_adding_one_back_keeps_the_year_filter(app_env):
+    """'Clear all' on provinces left no target year to offer, and the year filter was emptied with it; adding a
+    province back then matched nothing (the URL got 'year='). The year choice is put aside and given back."""
+    at = open_page("vi")
+    years = list(at.session_state["sector_years"])
+    assert years
+    at.multiselect(key="sector_provinces").set_value([]).run()
+    assert any(t("sector.empty.province", "vi") in i.value for i in at.info)
+    at.multiselect(key="sector_provinces").set_value(["60"]).run()
+    assert not at.exception
+    offered = list(at.session_state["sector_years"])
+    assert offered, "the year filter must not stay empty"
+    assert at.query_params.get("year") != ""
+    assert not any(t("sector.empty.rows", "vi") in i.value for i in at.info)
+    assert at.get("plotly_chart"), "Bình Thuận's services growth is drawn"
+
+
+def test_a_narrowed_year_choice_comes_back_after_the_provinces_are_cleared(app_env):
+    at = open_page("vi", year="2025")
+    assert list(at.session_state["sector_years"]) == ["2025"]
+    at.multiselect(key="sector_provinces").set_value([]).run()
+    at.multiselect(key="sector_provinces").set_value(["60", "51"]).run()
+    assert list(at.session_state["sector_years"]) == ["2025"] and at.query_params.get("year") == "2025"

@@ -125,4 +125,4 @@ state.set_url("province", selected)
 if selected is not None:
     if details.num_rows:
         st.subheader(t("map.details.title", lang, name=widgets.escape_markdown(unit_names[selected])))
-        st.dataframe(details, hide_index=True, width="stretch")
+        st.dataframe(details, hide_index=True, width="stretch", column_config=widgets.whole_columns(details, lang))

@@ -74,20 +74,20 @@ else:
     else:
         st.markdown(t("overview.changes.summary", lang, built_at=built_at, added=counts.get("added", 0),
                       changed=counts.get("changed", 0), removed=counts.get("removed", 0)))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.whole_columns(table, lang))
         widgets.csv_download(table, "dich-vu-2030-changes", lang, key="overview_changes_csv")
 
 # ---------------------------------------------------------------- plans, counts, national benchmarks
 plans, counts, benchmarks = overview_lib.overview_tables(version, lang)
 st.subheader(t("home.plans", lang))
-st.dataframe(plans, hide_index=True, width="stretch")
+st.dataframe(plans, hide_index=True, width="stretch", column_config=widgets.whole_columns(plans, lang))
 
 st.subheader(t("home.counts", lang))
 st.caption(t("home.counts.caption", lang))
 st.dataframe(counts, width="stretch")
 
 st.subheader(t("home.benchmarks", lang))
-st.dataframe(benchmarks, hide_index=True, width="stretch")
+st.dataframe(benchmarks, hide_index=True, width="stretch", column_config=widgets.whole_columns(benchmarks, lang))
 st.caption(t("home.benchmarks.note", lang))
 
 st.caption(t("home.build", lang, built_at=built_at, n_documents=info["n_documents"]))

@@ -135,8 +135,8 @@ else:
         st.caption(t("sector.hover_hint", lang))
     with table_tab:
         table = view_data["table"]
-        st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={t("col.citation", lang): st.column_config.TextColumn(width="large")})
+        st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.whole_columns(
+            table, lang, {t("col.citation", lang): st.column_config.TextColumn(width="large")}))
         st.caption(view_data["source"])
         widgets.csv_download(table, f"{stem}-table", lang, key="sector_table_csv")
 

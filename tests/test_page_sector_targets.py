@@ -516,3 +516,28 @@ def test_a_narrowed_year_choice_comes_back_after_the_provinces_are_cleared(app_e
     at.multiselect(key="sector_provinces").set_value([]).run()
     at.multiselect(key="sector_provinces").set_value(["60", "51"]).run()
     assert list(at.session_state["sector_years"]) == ["2025"] and at.query_params.get("year") == "2025"
+
+
+def test_the_english_period_column_is_wide_enough_for_a_full_period(app_env):
+    """The English 'Period' header is narrower than its values: the column showed '2016–20'. Period and year
+    columns get the width of their longest value (widgets.whole_columns)."""
+    from dashboard_lib import widgets
+    at = open_page("en", view="table")
+    [table] = [d for d in at.dataframe if t("col.period", "en") in d.value.columns]
+    periods = list(table.value[t("col.period", "en")])
+    assert "2016–2020" in periods  # the national 2016–2020 growth target of 283/QĐ-TTg
+    config = json.loads(table.proto.columns)[t("col.period", "en")]
+    needed = formatting.text_width_px("2016–2020", widgets.GRID_FONT_PX) + widgets.GRID_PADDING_PX
+    assert config["width"] >= needed
+
+
+def test_whole_columns_keeps_the_page_settings_and_sizes_periods():
+    import pyarrow as pa
+
+    from dashboard_lib import widgets
+    frame = pd.DataFrame({t("col.period", "en"): ["2016–2020", "2021"], t("col.citation", "en"): ["x", "y"]})
+    own = {t("col.citation", "en"): {"width": "large"}}
+    for table in (frame, pa.Table.from_pandas(frame)):
+        config = widgets.whole_columns(table, "en", own)
+        assert config[t("col.citation", "en")] == {"width": "large"}
+        assert config[t("col.period", "en")]["width"] >= formatting.text_width_px("2016–2020", 14)

@@ -147,7 +147,7 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
     This is exactly the data behind `target_ranges` (the CSV download offers it)."""
     columns = ["target_id", "province_code", "entity", "row_label", "indicator", "indicator_label", "kind",
                "kind_label", "comparator", "approximate", "value_low", "value_high", "unit", "value_text",
-               "target_year", "period", "document_number", "section", "citation", "benchmark_low",
+               "target_year", "period", "document_number", "section", "citation", "verbatim", "benchmark_low",
                "benchmark_high", "benchmark_text", "benchmark_document"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -155,9 +155,8 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
     unit_column = label_column("unit_symbol", lang)
     records = _records(frame, ["target_id", "province_code", name_column, "indicator", indicator_column, "kind",
                                "comparator", "approximate", "value_low", "value_high", unit_column, "target_year",
-                               "period_start",
-                               "period_end", "document_id", "document_number", "document_implements", "section",
-                               "citation"])
+                               "period_start", "period_end", "document_id", "document_number", "document_implements",
+                               "section", "citation", "source_tier", "source_publisher", "locator"])
     lookup = _benchmark_lookup([r for r in records if r["province_code"] == NATIONAL_CODE]) if benchmarks else {}
     national_label = t("national", lang)
     kind_labels: dict[str, str] = {}
@@ -196,8 +195,9 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             "target_year": int(row["target_year"]),
             "period": period,
             "document_number": row["document_number"],
-            "section": row["section"],
-            "citation": row["citation"],
+            "section": formatting.section_text(row["section"]),
+            "citation": formatting.clause_or_source(row, lang),  # never 'None': where it was read, if not a clause
+            "verbatim": isinstance(row["citation"], str) and bool(row["citation"].strip()),
             "benchmark_low": float(bench["value_low"]) if bench is not None else None,
             "benchmark_high": float(bench["value_high"]) if bench is not None else None,
             "benchmark_text": formatting.stated_value(bench, lang, unit) if bench is not None else "",
@@ -219,12 +219,13 @@ def _template_json(name: str) -> dict:
 
 def _hover(row, lang: str) -> str:
     citation = "<br>".join(textwrap.wrap(_escape(str(row["citation"])), 70))
+    where = f"{t('col.document', lang)}: {_escape(str(row['document_number']))}"
+    if row["section"]:
+        where += f", {t('charts.hover.section', lang)} {_escape(str(row['section']))}"
     lines = [f"<b>{_escape(row['entity'])}</b> · {_escape(row['period'])}",
              f"{_escape(row['indicator_label'])}: <b>{_escape(row['value_text'])}</b>",
-             f"{t('col.kind', lang)}: {_escape(row['kind_label'])}",
-             f"{t('col.document', lang)}: {_escape(str(row['document_number']))}, "
-             f"{t('charts.hover.section', lang)} {_escape(str(row['section']))}",
-             f"<i>“{citation}”</i>"]
+             f"{t('col.kind', lang)}: {_escape(row['kind_label'])}", where,
+             f"<i>“{citation}”</i>" if row.get("verbatim", True) else citation]
     if row.get("benchmark_text"):
         lines.append(t("charts.hover.benchmark", lang, document=_escape(row["benchmark_document"]),
                        value=_escape(row["benchmark_text"])))

@@ -140,6 +140,38 @@ def stated_value(row, lang: str, unit: str | None = None) -> str:
                        unit, lang, approximate)
 
 
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def source_note(row, lang: str) -> str:
+    """Where a value without a verbatim clause was read (a listed source: an official report or the press, with a
+    locator in the curators' words), or '' for a value whose clause is held. Never 'None'."""
+    get = (lambda k: getattr(row, k, None)) if isinstance(row, tuple) else (lambda k: row.get(k))
+    if _text(get("citation")):
+        return ""
+    publisher, locator = _text(get("source_publisher")), _text(get("locator"))
+    if not publisher and not locator:
+        return t("source.none", lang)
+    tier = _text(get("source_tier"))
+    kind = t(f"source.tier.{tier}", lang) if tier in ("official_report", "press") else t("source.tier.other", lang)
+    return t("source.listed", lang, kind=kind, publisher=publisher or "–", locator=locator or "–")
+
+
+def clause_or_source(row, lang: str) -> str:
+    """The verbatim clause of a value, or, when there is none, where it was read (`source_note`)."""
+    return _text(get_field(row, "citation")) or source_note(row, lang)
+
+
+def section_text(value: object) -> str:
+    """A section of a plan ('II.1'), or '' where the value has none (read from a listed source)."""
+    return _text(value) if isinstance(value, str) else ""
+
+
+def get_field(row, name: str):
+    return getattr(row, name, None) if isinstance(row, tuple) else row.get(name)
+
+
 def year_text(target_year: int | float | None, period_start: int | float | None, period_end: int | float | None) -> str:
     """The period of an average-growth target ('2021–2025'), else its target year ('2030')."""
     period = period_text(period_start, period_end) if _present(period_start) and _present(period_end) else ""

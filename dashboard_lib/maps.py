@@ -410,8 +410,9 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
             if merged:
                 who = _e(row["province_name_vi"] if lang == "vi" else row["province_name_en"]) + ": "
             lines.append(f"{who}<b>{_e(value_text(row, lang, symbol))}</b> ({_e(year_label(row))})")
-            lines.append("&nbsp;&nbsp;" + t("map.hover.document", lang, document=_e(row["document_number"]),
-                                            section=_e(row["section"])))
+            section = formatting.section_text(row["section"])
+            lines.append("&nbsp;&nbsp;" + (t("map.hover.document", lang, document=_e(row["document_number"]),
+                                             section=_e(section)) if section else _e(row["document_number"])))
             if _present(row.get("benchmark_mid")):
                 lines.append("&nbsp;&nbsp;" + benchmark_text(row, lang, symbol))
                 if md.mode == "diff":
@@ -511,14 +512,14 @@ def csv_frame(md: MapData, lang: str) -> pd.DataFrame:
         t("col.period", lang): [formatting.period_text(s, e) if _present(s) else ""
                                 for s, e in zip(v["period_start"], v["period_end"])],
         t("col.document", lang): v["document_number"],
-        t("col.section", lang): v["section"],
+        t("col.section", lang): [formatting.section_text(s) for s in v["section"]],
         t("map.csv.benchmark_mid", lang): v["benchmark_mid"],
         t("map.csv.benchmark_document", lang): v["benchmark_document"],
         t("map.csv.difference", lang): v["difference"],
         t("map.csv.colour_value", lang): [colour.get(c) for c in v["unit_code"]],
         t("map.csv.combined", lang): [t("map.csv.combined.yes" if combined.get(c) else "map.csv.combined.no", lang)
                                       for c in v["unit_code"]],
-        t("col.citation", lang): v["citation"],
+        t("col.citation", lang): [formatting.clause_or_source(r, lang) for r in v.to_dict("records")],
     })
     if md.mode != "diff":
         frame = frame.drop(columns=[t("map.csv.difference", lang)])
@@ -546,8 +547,8 @@ def province_table(targets_all: pd.DataFrame, md: MapData, code: str, lang: str,
         table[t("col.year", lang)] = years
         table[t("col.kind", lang)] = [t(f"kind.{k}", lang) for k in rows["kind"]]
         table[t("col.document", lang)] = rows["document_number"].to_numpy()
-        table[t("col.section", lang)] = rows["section"].to_numpy()
-        table[t("col.citation", lang)] = rows["citation"].to_numpy()
+        table[t("col.section", lang)] = [formatting.section_text(s) for s in rows["section"]]
+        table[t("col.citation", lang)] = [formatting.clause_or_source(r, lang) for r in records]
     if rows["province_code"].nunique() <= 1:
         table = table.drop(columns=[t("col.province", lang)])
     return table.reset_index(drop=True)

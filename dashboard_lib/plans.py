@@ -195,9 +195,14 @@ def clause_card(row: pd.Series, key: str, closable: bool, lang: str) -> bool:
                             period=formatting.year_text(row["target_year"], row["period_start"], row["period_end"]),
                             sector=row[label_column("sector_label", lang)])))
         with right:
-            st.markdown(md(t("plans.clause.where", lang, document=row["document_number"], section=row["section"])))
+            section = formatting.section_text(row["section"])
+            st.markdown(md(t("plans.clause.where", lang, document=row["document_number"], section=section)
+                           if section else row["document_number"]))
             st.caption(md(tables.verified_text(row["citation_verified"], lang)))
-        st.markdown(f"> {md(row['citation'])}")
+        if formatting.source_note(row, lang):  # no verbatim clause: where the value was read, never '> None'
+            st.caption(md(formatting.source_note(row, lang)))
+        else:
+            st.markdown(f"> {md(row['citation'])}")
         if isinstance(row["note"], str) and row["note"]:
             st.caption(md(t("plans.clause.note", lang, note=row["note"])))
         links = st.columns([2, 2, 1])

@@ -46,7 +46,7 @@ def benchmarks_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.period", lang): [formatting.period_text(r.period_start, r.period_end) if pd.notna(r.period_start)
                                 else "" for r in targets.itertuples()],
         t("col.year", lang): targets["target_year"].astype(int).astype(str),
-        t("col.citation", lang): targets["citation"],
+        t("col.citation", lang): [formatting.clause_or_source(r, lang) for r in targets.itertuples()],
     }).reset_index(drop=True)
 
 
@@ -236,6 +236,9 @@ def documents_full_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+SOURCE_FIELDS = ("citation", "source_tier", "source_publisher", "locator")  # what formatting.clause_or_source reads
+
+
 def verified_text(value: object, lang: str) -> str:
     """Whether the citation was found verbatim in the plan's source text."""
     if value is None or pd.isna(value):
@@ -258,9 +261,10 @@ def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") ->
         t("col.value", lang): [_value(r, lang) for r in targets[value_columns].itertuples(index=False)],
         t("col.period", lang): [formatting.year_text(year, start, end) for year, start, end in
                                 zip(targets["target_year"], targets["period_start"], targets["period_end"])],
-        t("col.section", lang): targets["section"],
+        t("col.section", lang): [formatting.section_text(s) for s in targets["section"]],
         t("plans.col.link", lang): [f"{link_base}?target={i}&lang={lang}" for i in targets["target_id"]],
-        t("col.citation", lang): targets["citation"],
+        t("col.citation", lang): [formatting.clause_or_source(r, lang) for r in
+                                  targets[[c for c in SOURCE_FIELDS if c in targets]].itertuples(index=False)],
         t("col.kind", lang): targets["kind"].map(kinds),
         t("col.sector", lang): targets[label_column("sector_label", lang)],
         t("plans.col.verified", lang): verified,

@@ -340,3 +340,23 @@ def test_benchmark_table_cards_and_chart_state_each_value_alike(app_env, lang):
     for row in headline[headline["indicator"] == "services_growth"].itertuples():
         text = widgets.escape_html(formatting.stated_value(row, lang))
         assert text in labels and text in hovers
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_values_without_a_clause_say_where_they_were_read_never_none(app_env, lang):
+    """A value read from a listed source (an official report, the press) has no verbatim clause and no section: the
+    tables showed 'None' there, and the chart's hover '“None”'. They say where the value was read instead."""
+    national = _warehouse_targets(app_env, "scope = 'national'")
+    unclaused = national[national["citation"].isna()]
+    assert len(unclaused)
+    at = open_home(lang)
+    table = next(d.value for d in at.dataframe
+                 if t("col.citation", lang) in d.value.columns and len(d.value) == len(national))
+    cells = [str(c) for c in table[t("col.citation", lang)]]
+    assert "None" not in cells and "nan" not in cells and "" not in cells
+    for row in unclaused.itertuples():
+        note = formatting.source_note(row, lang)
+        assert note and row.source_publisher in note and note in cells
+    fig = figure(at)
+    hovers = " ".join(h for trace in fig["data"] for h in (trace.get("hovertext") or []) if isinstance(h, str))
+    assert "None" not in hovers

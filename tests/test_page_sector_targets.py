@@ -541,3 +541,20 @@ def test_whole_columns_keeps_the_page_settings_and_sizes_periods():
         config = widgets.whole_columns(table, "en", own)
         assert config[t("col.citation", "en")] == {"width": "large"}
         assert config[t("col.period", "en")]["width"] >= formatting.text_width_px("2016–2020", 14)
+
+
+def test_source_note_for_a_value_without_a_clause():
+    row = {"citation": None, "source_tier": "press", "source_publisher": "VTC News", "locator": "second figure"}
+    assert formatting.source_note(row, "en") == "No verbatim clause; from a press article by VTC News (second figure)."
+    assert formatting.clause_or_source(row, "vi").startswith("Không có nguyên văn điều khoản; theo bài báo của VTC")
+    assert formatting.source_note({**row, "citation": "đạt 7%"}, "vi") == ""
+    assert formatting.clause_or_source({**row, "citation": "đạt 7%"}, "vi") == "đạt 7%"
+    assert formatting.section_text(float("nan")) == "" and formatting.section_text(None) == ""
+
+
+def test_sector_table_never_shows_none_for_a_listed_source(app_env):
+    at = open_page("en", view="table")
+    [table] = [d.value for d in at.dataframe if t("col.citation", "en") in d.value.columns]
+    for column in (t("col.citation", "en"), t("col.section", "en")):
+        assert not any(str(v) in ("None", "nan") for v in table[column])
+    assert any(str(v).startswith("No verbatim clause") for v in table[t("col.citation", "en")])

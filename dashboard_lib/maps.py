@@ -440,7 +440,8 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
                 high = colour_text(md, float(max(numbers)), lang)
                 lines.append(t("map.hover.combined", lang, value=_e(z), low=_e(low), high=_e(high), n=len(numbers)))
             else:
-                lines.append(t("map.hover.colour", lang, value=_e(z)))
+                ranged = any(row["value_low"] != row["value_high"] for row in rows) and md.mode != "diff"
+                lines.append(t("map.hover.colour_mid" if ranged else "map.hover.colour", lang, value=_e(z)))
         elif status == "no_plan":
             lines.append(t("map.status.no_plan.hover", lang))
         elif status == "no_value":
@@ -593,7 +594,8 @@ def panel_lines(md: MapData, code: str, lang: str) -> list[str]:
             who = f"{row[f'province_name_{lang}']}: " if md.view == "34" and len(members) > 1 else ""
             lines.append(f"• {who}{value_text(row, lang, symbol)} ({year_label(row)}), {row['document_number']}")
         if unit["status"] == "value":
-            key = "map.panel.combined" if unit["combined"] else "map.panel.colour"
+            ranged = md.mode != "diff" and bool((rows["value_low"] != rows["value_high"]).any())
+            key = "map.panel.combined" if unit["combined"] else "map.panel.colour_mid" if ranged else "map.panel.colour"
             lines.append(t(key, lang, value=colour_text(md, unit["z"], lang)))
     return lines
 

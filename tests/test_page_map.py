@@ -451,3 +451,11 @@ def test_map_labels_of_a_unit_with_several_values_list_each():
         {"unit_code": "31", "value_low": 30.0, "value_high": 30.0, "comparator": "exact", "approximate": False},
         {"unit_code": "31", "value_low": 35.0, "value_high": 40.0, "comparator": "range", "approximate": True}]))
     assert maps.value_labels(md, ["31"], "vi") == ["30%; khoảng 35–40%"]
+
+
+def test_the_colour_of_a_range_is_called_its_midpoint(boundary_env):
+    at = open_map("en", indicator="services_share_grdp", year="2025", view="63", province="60")
+    hover = hover_of(figure(at), "60")
+    assert "about 36.5–37%" in hover and t("map.hover.colour_mid", "en", value="36.75%") in hover
+    panel = " ".join(e.value for e in at.text)
+    assert t("map.panel.colour_mid", "en", value="36.75%") in panel

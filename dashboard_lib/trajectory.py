@@ -519,16 +519,19 @@ def implied_numbers(paths: list[Path]) -> pd.DataFrame:
                              "province_code": path.province_code, "province_vi": path.names["vi"],
                              "province_en": path.names["en"], "scope": path.scope, "method": path.method,
                              "year": year, "low": low, "high": high, "comparator": segment.comparator,
-                             "bound": segment.bound, "status": _status(path, segment, year)})
+                             "bound": segment.bound, "approximate": segment.approximate,
+                             "status": _status(path, segment, year)})
         if not path.segments:
             for point in path.points:
                 rows.append({"document_id": path.document_id, "document_number": path.document_number,
                              "province_code": path.province_code, "province_vi": path.names["vi"],
                              "province_en": path.names["en"], "scope": path.scope, "method": "points",
                              "year": point.year, "low": point.low, "high": point.high,
-                             "comparator": point.comparator, "bound": _bound(point.comparator), "status": "stated"})
+                             "comparator": point.comparator, "bound": _bound(point.comparator),
+                             "approximate": point.approximate, "status": "stated"})
     return pd.DataFrame(rows, columns=["document_id", "document_number", "province_code", "province_vi", "province_en",
-                                       "scope", "method", "year", "low", "high", "comparator", "bound", "status"])
+                                       "scope", "method", "year", "low", "high", "comparator", "bound", "approximate",
+                                       "status"])
 
 
 def csv_frame(numbers: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
@@ -536,8 +539,14 @@ def csv_frame(numbers: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
 
     The qualifier of a value: a bound carried from an earlier period wins (ít nhất …) over its own comparator."""
     qualifier = numbers["bound"].map({"lower": "at_least", "upper": "at_most"}).fillna(numbers["comparator"])
-    prefixes = {key: t(f"comparator.{key}.prefix", lang) for key in qualifier.unique()}
-    qualifier = qualifier.map(prefixes).where(numbers["status"] != "base", "")
+    about = t("comparator.about.prefix", lang)
+    texts = []
+    for key, hedged, status in zip(qualifier, numbers["approximate"].fillna(False), numbers["status"]):
+        prefix = t(f"comparator.{key}.prefix", lang)
+        if hedged and key != "about":  # 'khoảng 7–8%' stays hedged, as formatting.value_label writes it
+            prefix = f"{prefix} {about}".strip()
+        texts.append("" if status == "base" else prefix)
+    qualifier = pd.Series(texts, index=numbers.index, dtype=object)
     return pd.DataFrame({
         t("col.province", lang): numbers[f"province_{lang}"],
         t("col.document", lang): numbers["document_number"],

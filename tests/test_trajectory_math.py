@@ -349,3 +349,16 @@ def test_a_hedged_range_keeps_its_about_in_the_stated_figures():
     assert tr.stated_text(only(paths, "A"), meta, "vi") == "khoảng 7–8%/năm (2021–2025)"
     assert tr.stated_text(only(paths, "A"), meta, "en") == "about 7–8%/year (2021–2025)"
     assert tr.stated_text(only(paths, "B"), meta, "vi") == "7–7,5%/năm (2021–2025)"
+
+
+def test_csv_qualifier_keeps_about_for_a_hedged_range():
+    """The trajectory CSV's qualifier column dropped 'khoảng' from a hedged range (7–8 %/năm of 531/QĐ-TTg)."""
+    hedged = {**growth("A", "60", 7, 8, comparator="range"), "approximate": True}
+    bound = {**growth("B", "51", 8.7, comparator="at_least"), "approximate": True}
+    paths = tr.build_paths(frame(hedged, bound), "services_growth", ["60", "51"])
+    meta = tr.indicator_meta(frame(hedged, bound), "services_growth")
+    csv = tr.csv_frame(tr.implied_numbers(paths), meta, "vi")
+    from dashboard_lib.i18n import t
+    by_plan = csv.groupby(t("col.document", "vi"))[t("trajectory.col.qualifier", "vi")].agg(lambda s: set(s) - {""})
+    assert by_plan["A/KH"] == {"khoảng"}
+    assert by_plan["B/KH"] == {"ít nhất khoảng"}

@@ -150,7 +150,7 @@ def headline_csv(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tables.col.national_low", lang): rows["national_low"],
         t("tables.col.national_high", lang): rows["national_high"],
         t("tables.col.relation", lang): [t(f"tables.relation.{r}", lang) if r else "" for r in rows["relation"]],
-        "target_id": rows["target_id"],
+        t("export.col.target_id", lang): rows["target_id"],
     })
 
 

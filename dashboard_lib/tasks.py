@@ -477,10 +477,10 @@ def matrix_export(counts: pd.DataFrame, f: Filters, lang: str) -> pd.DataFrame:
     """Exactly the data behind the heatmap, with readable headers."""
     return pd.DataFrame({
         t("tasks.col.agency", lang): counts["agency_label"],
-        "agency_key": counts["agency_key"],
+        t("export.col.agency_key", lang): counts["agency_key"],
         t("tasks.col.agency_type", lang): counts["agency_type_label"],
         t("col.sector", lang): counts["sector_label"],
-        "sector_key": counts["sector"],
+        t("export.col.sector_key", lang): counts["sector"],
         t("tasks.col.role", lang): t(f"tasks.role.{f.role}", lang),
         t("tasks.col.n_tasks", lang): counts["n_tasks"].astype(int),
     })

@@ -360,3 +360,17 @@ def test_values_without_a_clause_say_where_they_were_read_never_none(app_env, la
     fig = figure(at)
     hovers = " ".join(h for trace in fig["data"] for h in (trace.get("hovertext") or []) if isinstance(h, str))
     assert "None" not in hovers
+
+
+def test_the_cards_csv_has_only_translated_headers():
+    """The cards' CSV said it had translated headers but ended with the internal 'target_id'."""
+    from dashboard_lib.i18n import table
+    rows = pd.DataFrame([{"province": "Bình Thuận", "document_number": "969/KH-UBND", "indicator_label": "Tăng trưởng",
+                          "period": "2021–2025", "value_text": "7–7,5%/năm", "value_low": 7.0, "value_high": 7.5,
+                          "national_text": "", "national_document": "", "national_low": None, "national_high": None,
+                          "relation": "", "target_id": "BTN-969-2021-001"}])
+    for lang in ("vi", "en"):
+        texts = {pair[0 if lang == "vi" else 1] for pair in table().values()}
+        frame = tables.headline_csv(rows, lang)
+        assert set(frame.columns) <= texts and "target_id" not in frame.columns
+        assert frame[t("export.col.target_id", lang)].iloc[0] == "BTN-969-2021-001"

@@ -504,6 +504,7 @@ def csv_frame(md: MapData, lang: str) -> pd.DataFrame:
         t("map.csv.province_code", lang): v["province_code"],
         t("col.province", lang): v[f"province_name_{lang}"],
         t("col.indicator", lang): v[f"indicator_label_{lang}"],
+        t("col.value", lang): [value_text(r, lang, md.unit_symbol[lang]) for r in v.to_dict("records")],
         t("map.csv.comparator", lang): v["comparator"],
         t("map.csv.value_low", lang): v["value_low"],
         t("map.csv.value_high", lang): v["value_high"],

@@ -459,3 +459,19 @@ def test_the_colour_of_a_range_is_called_its_midpoint(boundary_env):
     assert "about 36.5–37%" in hover and t("map.hover.colour_mid", "en", value="36.75%") in hover
     panel = " ".join(e.value for e in at.text)
     assert t("map.panel.colour_mid", "en", value="36.75%") in panel
+
+
+def test_csv_states_each_value_as_the_labels_do(boundary_env):
+    """The map's CSV (and the workbook built from it) holds each value as its plan states it, the text the map's
+    label and hover show, beside the numbers."""
+    from dashboard_lib import formatting
+    at = open_map("vi", indicator="services_share_grdp", year="2025", view="63")
+    md = maps.cached_map_data(at.session_state["warehouse_version"], "63", "services_share_grdp", 2025, "value")
+    frame = maps.csv_frame(md, "vi")
+    binh_thuan = frame[frame[t("map.csv.province_code", "vi")] == "60"]
+    assert list(binh_thuan[t("col.value", "vi")]) == ["khoảng 36,5–37%"]
+    [labels] = traces(figure(at), "value_labels")
+    stated = {r["province_code"]: formatting.stated_value(r, "vi", md.unit_symbol["vi"])
+              for r in md.values.to_dict("records")}
+    assert set(frame[t("col.value", "vi")]) == set(stated.values())
+    assert {text.replace("<b>", "").replace("</b>", "") for text in labels["text"]} <= set(stated.values())

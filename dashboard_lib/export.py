@@ -166,8 +166,7 @@ def plan_labels(document_numbers: Iterable[str], documents: pd.DataFrame | None,
     lookup: dict[str, str] = {}
     if documents is not None and len(documents):
         for row in documents.itertuples():
-            kind = (row.document_type_vi if lang == "vi"
-                    else str(row.document_type_key).replace("_", " ").capitalize())
+            kind = row.document_type_vi if lang == "vi" else formatting.document_type_text(row.document_type_key, lang)
             place = getattr(row, f"province_name_{lang}")
             lookup[row.document_number] = f"{kind} {row.document_number} — {place}"
     labels = []

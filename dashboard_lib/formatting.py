@@ -172,6 +172,14 @@ def get_field(row, name: str):
     return getattr(row, name, None) if isinstance(row, tuple) else row.get(name)
 
 
+def document_type_text(key: object, lang: str) -> str:
+    """A document type in English (plans.type.<key>), the same on every page and in every export; a type the
+    translation table does not know yet reads as its key in words rather than failing the page."""
+    from .i18n import table
+    name = f"plans.type.{key}"
+    return t(name, lang) if name in table() else str(key).replace("_", " ").capitalize()
+
+
 def year_text(target_year: int | float | None, period_start: int | float | None, period_end: int | float | None) -> str:
     """The period of an average-growth target ('2021–2025'), else its target year ('2030')."""
     period = period_text(period_start, period_end) if _present(period_start) and _present(period_end) else ""

@@ -84,7 +84,7 @@ def plan_card(version, lang: str, doc: str) -> PlanCard:
     by_id = everything.set_index("document_id")
     plan = by_id.loc[doc]
     labels = _order(version, lang)[1]
-    doc_type = plan["document_type_vi"] if lang == "vi" else t(f"plans.type.{plan['document_type_key']}", lang)
+    doc_type = plan["document_type_vi"] if lang == "vi" else formatting.document_type_text(plan["document_type_key"], lang)
     signer = plan["signer"] if isinstance(plan["signer"], str) and plan["signer"] else t("plans.meta.unknown", lang)
     signer_title = plan["signer_title_vi"] if isinstance(plan["signer_title_vi"], str) else ""
     vision = f", {t('plans.meta.vision', lang, year=int(plan['vision_year']))}" if pd.notna(plan["vision_year"]) else ""

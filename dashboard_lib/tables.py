@@ -12,7 +12,7 @@ def plans_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.province", lang): documents[label_column("province_name", lang)],
         t("col.document", lang): documents["document_number"],
         t("col.document_type", lang): documents["document_type_vi"] if lang == "vi"
-        else documents["document_type_key"].str.replace("_", " ").str.capitalize(),
+        else [formatting.document_type_text(k, lang) for k in documents["document_type_key"]],
         t("col.issue_date", lang): documents["issue_date"].map(lambda d: d.strftime("%d/%m/%Y")),
         t("col.signer", lang): documents["signer"].fillna(""),
         t("col.implements", lang): documents["implements_number"].fillna(""),
@@ -225,7 +225,7 @@ def documents_full_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.province", lang): documents[label_column("province_name", lang)],
         t("col.document", lang): documents["document_number"],
         t("col.document_type", lang): documents["document_type_vi"] if lang == "vi"
-        else [t(f"plans.type.{k}", lang) for k in documents["document_type_key"]],
+        else [formatting.document_type_text(k, lang) for k in documents["document_type_key"]],
         t("plans.col.title", lang): documents[label_column("title", lang)],
         t("col.issue_date", lang): [formatting.date_text(d, lang) for d in documents["issue_date"]],
         t("col.signer", lang): documents["signer"].fillna(""),

@@ -534,7 +534,10 @@ def province_table(targets_all: pd.DataFrame, md: MapData, code: str, lang: str,
     compact: indicator and value (with its year) only, for the side panel; the full table adds kind, document,
     section and the verbatim clause. The province column appears when the values come from several provinces."""
     members = md.members[md.members["unit_code"] == code]
-    rows = targets_all[targets_all["province_code"].isin(members["province_code"])].copy()
+    mine = targets_all["province_code"].isin(members["province_code"])
+    if md.view == "34":  # and the plans adopted since the merger by the province of today ('68-2025')
+        mine |= (targets_all["province_era"] == "34") & (targets_all["province_2025_code"] == code)
+    rows = targets_all[mine].copy()
     rows["_first"] = rows["indicator"] != md.indicator
     rows = rows.sort_values(["_first", "sector", "indicator", "target_year", "province_code"], kind="stable")
     records = rows.to_dict("records")
@@ -1099,7 +1102,9 @@ def cached_province(version, view: str, indicator: str, year: int | str, mode: s
     md = cached_map_data(version, view, indicator, year, mode)
     members = tuple(md.members.loc[md.members["unit_code"] == code, "province_code"])
     rows = data.run(version, "SELECT * FROM v_targets WHERE list_contains(?::VARCHAR[], province_code) "
-                             "ORDER BY province_code, sector, indicator, target_year, target_id", (members,))
+                             "OR (? AND province_era = '34' AND province_2025_code = ?) "
+                             "ORDER BY province_code, sector, indicator, target_year, target_id",
+                    (members, view == "34", code))
     return (tuple(panel_lines(md, code, lang)), tuple(panel_targets(rows, md, code, lang)),
             data.arrow(province_table(rows, md, code, lang)))
 

@@ -92,11 +92,15 @@ def test_default_view_draws_services_growth_with_national_benchmark(app_env, lan
     unit = reference("units", "unit_key").loc["pct_per_year", f"symbol_{lang}"]
     assert unit in fig["layout"]["title"]["subtitle"]["text"]
     assert plotted_pairs(fig) == value_pairs(expected_rows("services_growth"))
-    # The source line names every plan drawn.
+    # The source line names the plans drawn: the first widgets.SOURCE_LIMIT in order, then how many more.
+    from dashboard_lib import widgets
     documents = reference("documents", "document_id")
     source = " ".join(a["text"] for a in fig["layout"]["annotations"])
-    for document_id in expected_rows("services_growth")["document_id"].unique():
-        assert documents.loc[document_id, "document_number"] in source
+    numbers = sorted({documents.loc[d, "document_number"] for d in expected_rows("services_growth")["document_id"]})
+    for number in numbers[:widgets.SOURCE_LIMIT]:
+        assert number in source
+    if len(numbers) > widgets.SOURCE_LIMIT:
+        assert t("source.more", lang, n=len(numbers) - widgets.SOURCE_LIMIT) in source
     assert fig["layout"]["separators"] == formatting.plotly_separators(lang)
     # The table tab holds the same rows.
     assert sorted(table(at)["ID"]) == sorted(expected_rows("services_growth")["target_id"])

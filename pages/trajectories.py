@@ -54,13 +54,17 @@ if "trajectory.provinces" not in st.session_state:
     st.session_state["trajectory.provinces"] = state.url_values("provinces", province_codes, province_codes, problems)
     st.session_state["trajectory.last_indicator"] = indicator
 elif st.session_state.get("trajectory.last_indicator") != indicator:
-    # another indicator: keep the provinces that state it, else show all of them
-    kept = [p for p in st.session_state["trajectory.provinces"] if p in province_codes]
-    st.session_state["trajectory.provinces"] = kept or province_codes
+    # another indicator: all its provinces if every province was shown (the default is not a choice to narrow the
+    # next indicator by); else keep the chosen provinces that state it, or all of them
+    chosen = st.session_state["trajectory.provinces"]
+    shown_all = set(chosen) >= set(st.session_state.get("trajectory.last_options", ()))
+    kept = [p for p in chosen if p in province_codes]
+    st.session_state["trajectory.provinces"] = province_codes if shown_all else (kept or province_codes)
     st.session_state["trajectory.last_indicator"] = indicator
 else:
     st.session_state["trajectory.provinces"] = [p for p in st.session_state["trajectory.provinces"]
                                                 if p in province_codes]
+st.session_state["trajectory.last_options"] = province_codes
 provinces = st.multiselect(t("trajectory.filter.provinces", lang), province_codes, format_func=names.get,
                            key="trajectory.provinces", help=t("trajectory.filter.provinces_help", lang),
                            placeholder=t("trajectory.filter.provinces_placeholder", lang))

@@ -432,7 +432,7 @@ def test_export_menu_adds_the_chart_to_the_deck_once(app_env):
     deck = at.session_state["deck"]
     assert len(deck) == 1
     assert deck[0]["title"] == "Tăng trưởng dịch vụ"
-    assert deck[0]["source"] == ["Kế hoạch 117/KH-UBND — Hải Phòng"]
+    assert deck[0]["source"] == ["Kế hoạch 117/KH-UBND — Hải Phòng (cũ)"]  # the former Hải Phòng (v_province_keys)
     assert json.loads(deck[0]["figure"])["data"][0]["x"] == ["Hải Phòng"]
 
 

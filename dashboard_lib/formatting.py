@@ -47,7 +47,6 @@ def with_unit(text: str, unit: str) -> str:
     return f"{text}{unit}" if unit.startswith(ATTACHED_UNIT_STARTS) else f"{text} {unit}"
 
 
-
 def value_text(low: float, high: float, comparator: str, unit: str, lang: str) -> str:
     """A target as the plan states it: 'khoảng 50%', '7–7,5%/năm', 'ít nhất 8%'."""
     if comparator == "range" or low != high:
@@ -147,13 +146,12 @@ def _text(value: object) -> str:
 def source_note(row, lang: str) -> str:
     """Where a value without a verbatim clause was read (a listed source: an official report or the press, with a
     locator in the curators' words), or '' for a value whose clause is held. Never 'None'."""
-    get = (lambda k: getattr(row, k, None)) if isinstance(row, tuple) else (lambda k: row.get(k))
-    if _text(get("citation")):
+    if _text(get_field(row, "citation")):
         return ""
-    publisher, locator = _text(get("source_publisher")), _text(get("locator"))
+    publisher, locator = _text(get_field(row, "source_publisher")), _text(get_field(row, "locator"))
     if not publisher and not locator:
         return t("source.none", lang)
-    tier = _text(get("source_tier"))
+    tier = _text(get_field(row, "source_tier"))
     kind = t(f"source.tier.{tier}", lang) if tier in ("official_report", "press") else t("source.tier.other", lang)
     return t("source.listed", lang, kind=kind, publisher=publisher or "–", locator=locator or "–")
 
@@ -169,6 +167,7 @@ def section_text(value: object) -> str:
 
 
 def get_field(row, name: str):
+    """A field of a row (mapping or named tuple), None where the row has no such field."""
     return getattr(row, name, None) if isinstance(row, tuple) else row.get(name)
 
 

@@ -547,3 +547,35 @@ def test_an_unfiltered_workbook_says_so_and_chosen_text_says_all():
     assert export_ui.chosen_text(["a", "b"], ["a", "b"], str, "en") == "All"
     assert export_ui.chosen_text([], ["a", "b"], str, "vi") == "Tất cả"
     assert export_ui.chosen_text(["b"], ["a", "b"], str.upper, "en") == "B"
+
+
+@pytest.mark.parametrize("page, key", [("dashboard.py", "overview_chart"), ("pages/sector_targets.py", "sector_chart"),
+                                       ("pages/map.py", "map_chart"), ("pages/trajectories.py", "trajectory_chart"),
+                                       ("pages/tasks.py", "tasks_matrix")])
+def test_every_chart_workbook_states_its_filters_under_translated_headers(app_env, monkeypatch, page, key):
+    """Each page hands the export menu the filters of its view and a table whose headers are all translated: the
+    workbook's read-me names them, its data sheet holds every column of that table."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard_lib import export_ui, widgets
+    from dashboard_lib.i18n import t
+    captured: dict = {}
+    monkeypatch.setattr(export_ui, "_menu_content", lambda fig, **kwargs: captured.update(kwargs))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.run()
+    if page != "dashboard.py":
+        for name in [n for n in at.query_params if n != "lang"]:
+            del at.query_params[name]
+        at.switch_page(page).run()
+    at.session_state[f"{key}-export-menu"] = True
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    filters, frame = captured["filters"], widgets.as_frame(captured["data_frame"])
+    assert filters and all(str(label) and str(value) for label, value in filters.items())
+    book = open_book(export.build_workbook(frame, None, filters, BUILT, "en"))
+    readme = _readme(book)
+    assert t("export.readme.no_filters", "en") not in readme and all(str(label) in readme for label in filters)
+    headers = [cell.value for cell in book.worksheets[1][1]]
+    assert headers == [export._header(c, "en") for c in frame.columns], "every column of the table, none dropped"
+    assert set(headers) <= _translated("en") and not set(headers) & INTERNAL_NAMES

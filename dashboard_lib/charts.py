@@ -149,17 +149,16 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
     This is exactly the data behind `target_ranges` (the CSV download offers it)."""
     columns = ["target_id", "province_code", "entity", "row_label", "indicator", "indicator_label", "kind",
                "kind_label", "comparator", "approximate", "value_low", "value_high", "unit", "value_text",
-               "target_year", "period", "document_number", "section", "citation", "source_tier", "source_text",
-               "benchmark_low", "benchmark_high", "benchmark_text", "benchmark_document"]
+               "target_year", "period", "document_number", "section", "citation", "verbatim", "source_tier",
+               "source_text", "benchmark_low", "benchmark_high", "benchmark_text", "benchmark_document"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     name_column, indicator_column = label_column("province_name", lang), label_column("indicator_label", lang)
     unit_column = label_column("unit_symbol", lang)
     records = _records(frame, ["target_id", "province_code", name_column, "indicator", indicator_column, "kind",
-                               "comparator", "value_low", "value_high", unit_column, "target_year", "period_start",
-                               "period_end", "document_id", "document_number", "document_implements", "section",
-                               "citation", "approximate", "source_tier", "source_publisher", "source_date",
-                               "locator"])
+                               "comparator", "approximate", "value_low", "value_high", unit_column, "target_year",
+                               "period_start", "period_end", "document_id", "document_number", "document_implements",
+                               "section", "citation", "source_tier", "source_publisher", "source_date", "locator"])
     lookup = _benchmark_lookup([r for r in records if r["province_code"] == NATIONAL_CODE]) if benchmarks else {}
     national_label = t("national", lang)
     kind_labels: dict[str, str] = {}
@@ -171,8 +170,7 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
         if kind not in kind_labels:
             kind_labels[kind] = t(f"kind.{kind}", lang)
         low, high, comparator = row["value_low"], row["value_high"], row["comparator"]
-        approximate = bool(row["approximate"]) if row["approximate"] is not None and row["approximate"] == \
-            row["approximate"] else formatting.is_approximate(comparator, low, row["citation"])
+        approximate = bool(row["approximate"]) if pd.notna(row["approximate"]) else False
         period = formatting.year_text(row["target_year"], row["period_start"], row["period_end"])
         label = period
         if kind != "target":
@@ -195,20 +193,18 @@ def target_ranges_data(frame: pd.DataFrame, lang: str, *, benchmarks: bool = Tru
             "value_low": float(low),
             "value_high": float(high),
             "unit": unit,
-            "value_text": formatting.value_label(low, high, comparator, unit, lang, approximate),
+            "value_text": formatting.stated_value(row, lang, unit),
             "target_year": int(row["target_year"]),
             "period": period,
             "document_number": row["document_number"],
-            "section": row["section"],
-            "citation": row["citation"],
+            "section": formatting.section_text(row["section"]),
+            "citation": formatting.clause_or_source(row, lang),  # never 'None': where it was read, if not a clause
+            "verbatim": isinstance(row["citation"], str) and bool(row["citation"].strip()),
             "source_tier": row["source_tier"] or "primary_text",
-            "source_text": source_text(row, lang),
+            "source_text": formatting.where_read(row, lang),
             "benchmark_low": float(bench["value_low"]) if bench is not None else None,
             "benchmark_high": float(bench["value_high"]) if bench is not None else None,
-            "benchmark_text": formatting.value_label(
-                bench["value_low"], bench["value_high"], bench["comparator"], unit, lang,
-                formatting.is_approximate(bench["comparator"], bench["value_low"], bench["citation"]))
-            if bench is not None else "",
+            "benchmark_text": formatting.stated_value(bench, lang, unit) if bench is not None else "",
             "benchmark_document": bench["document_number"] if bench is not None else "",
             "_national": is_national,
             "_sort": (0 if is_national else 1, (-(float(low) + float(high)) / 2, _sort_key(name)) if ranked and
@@ -226,33 +222,18 @@ def _template_json(name: str) -> dict:
     """Plotly's default template as plain JSON: a figure given it skips deep-copying the template object."""
     return pio.templates[name].to_plotly_json()
 
-def source_text(row, lang: str) -> str:
-    """Where a value was read, in one line: its tier, then the publisher, date and our locator (a report) or the
-    document's own text (the clause is quoted beside it)."""
-    tier = row.get("source_tier") or "primary_text"
-    if tier == "primary_text":
-        return t("tier.primary_text", lang)
-    parts = [str(row["source_publisher"])]
-    date = row.get("source_date")
-    if date is not None and date == date:
-        parts.append(formatting.date_text(date, lang))
-    if isinstance(row.get("locator"), str):
-        parts.append(row["locator"])
-    return f"{t('tier.' + tier, lang)}: " + " · ".join(parts)
-
-
 def _hover(row, lang: str) -> str:
+    citation = "<br>".join(textwrap.wrap(_escape(str(row["citation"])), 70))
+    where = f"{t('col.document', lang)}: {_escape(str(row['document_number']))}"
+    if row["section"]:
+        where += f", {t('charts.hover.section', lang)} {_escape(str(row['section']))}"
     lines = [f"<b>{_escape(row['entity'])}</b> · {_escape(row['period'])}",
              f"{_escape(row['indicator_label'])}: <b>{_escape(row['value_text'])}</b>",
-             f"{t('col.kind', lang)}: {_escape(row['kind_label'])}"]
-    if isinstance(row["citation"], str):
-        citation = "<br>".join(textwrap.wrap(_escape(row["citation"]), 70))
-        lines += [f"{t('col.document', lang)}: {_escape(str(row['document_number']))}, "
-                  f"{t('charts.hover.section', lang)} {_escape(str(row['section']))}",
-                  f"<i>“{citation}”</i>"]
-    else:  # read in a report: no clause of ours to quote
-        lines.append(f"{t('col.document', lang)}: {_escape(str(row['document_number']))}")
-    lines.append("<br>".join(textwrap.wrap(_escape(row.get("source_text") or t("tier.primary_text", lang)), 70)))
+             f"{t('col.kind', lang)}: {_escape(row['kind_label'])}", where]
+    if row.get("verbatim", True):  # the clause, then its tier: the document's own text
+        lines += [f"<i>“{citation}”</i>", _escape(row.get("source_text") or t("tier.primary_text", lang))]
+    else:  # read in a report: its tier, publisher, date and where on the page
+        lines.append("<br>".join(textwrap.wrap(_escape(row.get("source_text") or citation), 70)))
     if row.get("benchmark_text"):
         lines.append(t("charts.hover.benchmark", lang, document=_escape(row["benchmark_document"]),
                        value=_escape(row["benchmark_text"])))
@@ -436,8 +417,9 @@ class RangesChart(NamedTuple):
     """A range chart with what its page hands the CSV button and the export menu; shared between sessions, so
     everything in it is read-only."""
     figure: SharedFigure
-    data: pa.Table                  # target_ranges_data rows (the workbook's data sheet)
+    data: pa.Table                  # target_ranges_data rows (internal column names: for the page, not for readers)
     csv: pa.Table                   # tables.ranges_csv of them
+    table: pa.Table                 # tables.ranges_table of them: translated headers (the workbook's data sheet)
     documents: tuple[str, ...]      # the plans drawn, one per row
     unit: str
 
@@ -449,7 +431,8 @@ def ranges_chart(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
         return None
     return RangesChart(ranges_figure(data, lang, built_on=built_on, subtitle=subtitle, shared=True),
                        pa.Table.from_pandas(data), pa.Table.from_pandas(tables.ranges_csv(data)),
-                       tuple(data["document_number"]), data["unit"].iloc[0])
+                       pa.Table.from_pandas(tables.ranges_table(data, lang)), tuple(data["document_number"]),
+                       data["unit"].iloc[0])
 
 
 def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None, title: str | None = None,

@@ -224,7 +224,7 @@ def build_changes(version: WarehouseVersion) -> pd.DataFrame:
     """What the last build changed, with labels where the target still exists (removed ones have none)."""
     return query(version, """
         SELECT c.target_id, c.change, c.detail, t.province_code, t.province_name_vi, t.province_name_en,
-               t.indicator_label_vi, t.indicator_label_en, t.document_number, t.kind, t.comparator,
+               t.indicator_label_vi, t.indicator_label_en, t.document_number, t.kind, t.comparator, t.approximate,
                t.value_low, t.value_high, t.unit_symbol_vi, t.unit_symbol_en, t.target_year, t.citation
         FROM build_changes c LEFT JOIN v_targets t USING (target_id)
         ORDER BY CASE c.change WHEN 'added' THEN 1 WHEN 'changed' THEN 2 ELSE 3 END, c.target_id""")

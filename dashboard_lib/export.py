@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import datetime as dt
+import functools
 import hashlib
 import html
 import io
@@ -165,8 +166,7 @@ def plan_labels(document_numbers: Iterable[str], documents: pd.DataFrame | None,
     lookup: dict[str, str] = {}
     if documents is not None and len(documents):
         for row in documents.itertuples():
-            kind = (row.document_type_vi if lang == "vi"
-                    else str(row.document_type_key).replace("_", " ").capitalize())
+            kind = row.document_type_vi if lang == "vi" else formatting.document_type_text(row.document_type_key, lang)
             place = getattr(row, f"province_name_{lang}")
             lookup[row.document_number] = f"{kind} {row.document_number} — {place}"
     labels = []
@@ -826,7 +826,11 @@ HEADER_KEYS = {
     "document_type_vi": "col.document_type", "document_title_vi": "export.col.document_title",
     "document_title_en": "export.col.document_title", "document_issue_date": "col.issue_date",
     "issue_date": "col.issue_date", "scope": "export.col.scope", "region_key": "export.col.region",
+    "target_id": "export.col.target_id", "ID": "export.col.target_id", "agency_key": "export.col.agency_key",
+    "sector_key": "export.col.sector_key",
 }
+# Headers of year columns, by their warehouse name or as pages translate them: written 2030, never 2.030.
+YEAR_HEADER_KEYS = ("col.year", "export.col.period_start", "export.col.period_end")
 SOURCE_COLUMNS = ("document_number", "section", "citation")
 _WIDE_COLUMNS = {"citation", "note", "document_title_vi", "document_title_en", "title_vi", "title_en"}
 
@@ -834,6 +838,21 @@ _WIDE_COLUMNS = {"citation", "note", "document_title_vi", "document_title_en", "
 def _header(column: object, lang: str) -> str:
     key = HEADER_KEYS.get(str(column))
     return t(key, lang) if key else str(column)
+
+
+@functools.lru_cache(maxsize=2)
+def _translated_headers(lang: str) -> frozenset[str]:
+    """Every text of the translation table in `lang`: a page's column already under a translated header."""
+    from .i18n import table
+    return frozenset(texts[0 if lang == "vi" else 1] for texts in table().values())
+
+
+def sheet_columns(frame: pd.DataFrame, lang: str) -> list:
+    """The columns a workbook's data sheet carries: those with a translated header, i.e. a warehouse column named
+    in HEADER_KEYS, or a page's column already under a text of translations.csv. An internal name (row_label,
+    kind_label, value_text, benchmark_*, _national …) is never written as a header: such a column is left out."""
+    known = _translated_headers(lang)
+    return [c for c in frame.columns if str(c) in HEADER_KEYS or str(c) in known]
 
 
 def _clean_text(text: str) -> str:
@@ -865,7 +884,7 @@ def _set(cell, value) -> None:
         _set(cell, str(value))
 
 
-def _number_format(series: pd.Series, name: str) -> str | None:
+def _number_format(series: pd.Series, name: str, lang: str = "vi") -> str | None:
     if pd.api.types.is_bool_dtype(series):
         return None
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -873,7 +892,9 @@ def _number_format(series: pd.Series, name: str) -> str | None:
     if pd.api.types.is_numeric_dtype(series):
         values = pd.to_numeric(series, errors="coerce").dropna()
         integral = bool(len(values)) and bool((values == values.round()).all())
-        if integral and ("year" in name or "period" in name or name.endswith("_start") or name.endswith("_end")):
+        years = {t(key, lang) for key in YEAR_HEADER_KEYS}
+        if integral and ("year" in name or "period" in name or name.endswith("_start") or name.endswith("_end")
+                         or name in years):
             return "0"
         return "#,##0" if integral else "#,##0.0##"
     return None
@@ -905,7 +926,7 @@ def _write_table(sheet, frame: pd.DataFrame, lang: str, first_column: Sequence |
         letter = get_column_letter(j)
         name = str(columns[j - 1 - offset]) if j - 1 - offset >= 0 else ""
         series = frame[columns[j - 1 - offset]] if j - 1 - offset >= 0 else pd.Series(first_column)
-        fmt = _number_format(series, name)
+        fmt = _number_format(series, name, lang)
         wide = name in _WIDE_COLUMNS
         lengths = [len(str(v)) for v in series.head(500) if not _missing(v)]
         width = max([len(str(header))] + lengths) + 2
@@ -927,15 +948,23 @@ def _write_table(sheet, frame: pd.DataFrame, lang: str, first_column: Sequence |
 def build_workbook(frame: pd.DataFrame, sources: pd.DataFrame | None, filters: Mapping[str, object] | None,
                    build_date: object, lang: str, title: str | None = None) -> bytes:
     """Excel workbook of a selection: data sheet, sources sheet (document, section, clause for every
-    row), read-me sheet (title, filters applied, data build date). Text cells are neutralised."""
+    row), read-me sheet (title, filters applied, data build date). Text cells are neutralised.
+
+    `filters`: {label: value(s)} of the selection that produced the data, as the page shows them; `{}` says the
+    view is unfiltered ('(không lọc)'). The data sheet carries only columns with translated headers
+    (`sheet_columns`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     frame = frame.reset_index(drop=True) if frame is not None else pd.DataFrame()
-    if sources is None:
-        present = [c for c in SOURCE_COLUMNS if c in frame.columns]
+    if sources is None:  # the document, section and clause columns, by their warehouse or their translated names
+        wanted = {c: {c, _header(c, lang)} | ({t("col.citation", lang)} if c == "citation" else set())
+                  for c in SOURCE_COLUMNS}
+        present = [next(col for col in frame.columns if str(col) in names) for names in wanted.values()
+                   if any(str(col) in names for col in frame.columns)]
         sources = frame[present] if present else pd.DataFrame(index=frame.index)
     sources = sources.reset_index(drop=True)
+    frame = frame[sheet_columns(frame, lang)]
 
     book = Workbook()
     data_sheet = book.active

@@ -28,6 +28,19 @@ Table = pd.DataFrame | pa.Table  # the data behind a chart: shared results hold 
 THUMB_WIDTH = 480
 
 
+def chosen_text(chosen: Sequence | None, options: Sequence, label, lang: str) -> str:
+    """A multi-choice filter as the workbook's read-me states it: the chosen labels, or 'all' when nothing narrows
+    the selection (every option chosen, or none where an empty choice means all)."""
+    chosen = list(chosen or [])
+    if not chosen or set(chosen) >= set(options):
+        return t("export.filter.all", lang)
+    return ", ".join(str(label(c)) for c in chosen)
+
+
+def flag_text(value: bool, lang: str) -> str:
+    return t("export.filter.yes" if value else "export.filter.no", lang)
+
+
 def _build_date() -> object:
     """The data build date of the warehouse being shown."""
     version = st.session_state.get("warehouse_version")
@@ -70,14 +83,14 @@ def _add_to_deck(fig: go.Figure, title: str, subtitle: str | None, unit: str, pl
 
 def export_controls(fig: go.Figure, *, key: str, title: str | None, subtitle: str | None = None, unit: str = "",
                     source: Sequence[str] | pd.Series | str | None = None, data_frame: Table | None = None,
-                    sources_frame: Table | None = None, filters: Mapping[str, object] | None = None,
-                    lang: str) -> None:
+                    sources_frame: Table | None = None, filters: Mapping[str, object], lang: str) -> None:
     """One call under a chart: a menu with PNG (slide / print), SVG, PDF, XLSX and 'Add to slide deck'.
 
     `title`: None for the figure's own (read only when the menu is open);
     `source`: the document numbers of the plans behind the chart (e.g. frame["document_number"]);
     `subtitle`: the selection in words (None keeps the chart's own subtitle); `unit`: the unit symbol;
-    `filters`: {label: value(s)} for the workbook's read-me sheet; `data_frame`: the data behind the
+    `filters`: {label: value(s)} of the selection behind the chart, for the workbook's read-me sheet (required, so
+    that no page forgets it: `{}` states an unfiltered view); `data_frame`: the data behind the
     chart (the XLSX data sheet; no XLSX button when None); `sources_frame`: document_number / section /
     citation for every data row (taken from `data_frame`'s columns when None). `fig` is kept, not copied:
     pass a figure the page no longer changes after this call.
@@ -95,7 +108,7 @@ def export_controls(fig: go.Figure, *, key: str, title: str | None, subtitle: st
 
 def _menu_content(fig: go.Figure, *, key: str, title: str | None, subtitle: str | None, unit: str,
                   source: Sequence[str] | pd.Series | str | None, data_frame: Table | None,
-                  sources_frame: Table | None, filters: Mapping[str, object] | None, lang: str) -> None:
+                  sources_frame: Table | None, filters: Mapping[str, object], lang: str) -> None:
     if title is None:
         title = export.plain_text(fig.layout.title.text)
     build_date = _build_date()
@@ -123,7 +136,7 @@ def _menu_content(fig: go.Figure, *, key: str, title: str | None, subtitle: str 
                            disabled=not available, icon=":material/image:", width="stretch")
     if data_frame is not None:
         frame, sources = widgets.snapshot(data_frame), widgets.snapshot(sources_frame)
-        filters_copy = dict(filters or {})
+        filters_copy = dict(filters)
         st.download_button(
             t("export.xlsx", lang),
             data=lambda: export.build_workbook(widgets.as_frame(frame), widgets.as_frame(sources), filters_copy,
@@ -145,8 +158,7 @@ def unavailable_text(missing: Sequence[str], lang: str) -> str:
 
 
 def chart_export(fig: go.Figure, *, key: str, lang: str, source: Sequence[str] | pd.Series | str | None = None,
-                 data_frame: Table | None = None, filters: Mapping[str, object] | None = None,
-                 unit: str = "") -> None:
+                 data_frame: Table | None = None, filters: Mapping[str, object], unit: str = "") -> None:
     """export_controls for a chart that carries its own title and subtitle (the pages' charts do)."""
     export_controls(fig, key=key, title=None, subtitle=None, unit=unit, source=source, data_frame=data_frame,
                     filters=filters, lang=lang)

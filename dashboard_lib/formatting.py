@@ -36,10 +36,15 @@ def unit_symbol(unit_key: str, symbol_vi: str | None, symbol_en: str | None, lan
     return symbol or ""
 
 
-def _with_unit(text: str, unit: str) -> str:
+ATTACHED_UNIT_STARTS = ("%", "/")  # '8,7%', '7%/năm', '9/10.000 dân': written against the number
+
+
+def with_unit(text: str, unit: str) -> str:
+    """A number and its unit symbol: a symbol starting with '%' or '/' attaches to the number ('9/10.000 dân',
+    not '9 /10.000 dân'); any other follows after a space ('120 tỷ đồng')."""
     if not isinstance(unit, str) or not unit:  # a unit without a symbol (e.g. `count`) reads as NaN from the warehouse
         return text
-    return f"{text}{unit}" if unit.startswith("%") else f"{text} {unit}"
+    return f"{text}{unit}" if unit.startswith(ATTACHED_UNIT_STARTS) else f"{text} {unit}"
 
 
 def value_text(low: float, high: float, comparator: str, unit: str, lang: str) -> str:
@@ -48,7 +53,7 @@ def value_text(low: float, high: float, comparator: str, unit: str, lang: str) -
         core = f"{number(low, lang)}–{number(high, lang)}"
     else:
         core = number(low, lang)
-    text = _with_unit(core, unit)
+    text = with_unit(core, unit)
     prefix = t(f"comparator.{comparator}.prefix", lang)
     return f"{prefix} {text}".strip() if prefix else text
 
@@ -98,6 +103,94 @@ def value_label(low: float, high: float, comparator: str, unit: str, lang: str, 
             return f"{prefix} {about} {text[len(prefix):].strip()}"
         return f"{about} {text}"
     return text
+
+
+_MISSING = object()
+
+
+def _field(row, name: str):
+    """A field of a row given as a mapping (dict, pandas Series) or as a named tuple (itertuples)."""
+    if isinstance(row, tuple):
+        value = getattr(row, name, _MISSING)
+    else:
+        try:
+            value = row[name]
+        except (KeyError, IndexError):
+            value = _MISSING
+    if value is _MISSING:
+        raise KeyError(f"the row has no {name!r}: read it from v_targets with the value")
+    return value
+
+
+def stated_value(row, lang: str, unit: str | None = None) -> str:
+    """THE text of a value as the plan states it, for every table, card, chart label, hover, map label and export:
+    'khoảng 36,5–37%', 'ít nhất 8%', '9/10.000 dân'.
+
+    `row`: a row of v_targets (mapping or named tuple) with value_low, value_high, comparator and `approximate`
+    (the warehouse's flag that the plan hedges the value with 'khoảng'; it is never re-detected here). `unit`: the
+    symbol to write, by default the row's `unit_symbol_<lang>`."""
+    if unit is None:
+        unit = _field(row, f"unit_symbol_{lang}")
+    if not isinstance(unit, str):  # NaN / None: a unit without a symbol
+        unit = ""
+    approximate = _field(row, "approximate")
+    approximate = bool(approximate) if _present(approximate) else False
+    return value_label(float(_field(row, "value_low")), float(_field(row, "value_high")), _field(row, "comparator"),
+                       unit, lang, approximate)
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def source_note(row, lang: str) -> str:
+    """Where a value without a verbatim clause was read (a listed source: an official report or the press, with a
+    locator in the curators' words), or '' for a value whose clause is held. Never 'None'."""
+    if _text(get_field(row, "citation")):
+        return ""
+    publisher, locator = _text(get_field(row, "source_publisher")), _text(get_field(row, "locator"))
+    if not publisher and not locator:
+        return t("source.none", lang)
+    tier = _text(get_field(row, "source_tier"))
+    kind = t(f"source.tier.{tier}", lang) if tier in ("official_report", "press") else t("source.tier.other", lang)
+    return t("source.listed", lang, kind=kind, publisher=publisher or "–", locator=locator or "–")
+
+
+def where_read(row, lang: str) -> str:
+    """Where a value was read, in one line: its tier, then for a listed source its publisher, date and the
+    locator in the curators' words ('Báo cáo chính thức: VietnamPlus · 07/11/2025 · closing report, …')."""
+    tier = _text(get_field(row, "source_tier")) or "primary_text"
+    if tier == "primary_text":
+        return t("tier.primary_text", lang)
+    parts = [_text(get_field(row, "source_publisher")) or "–"]
+    if _present(get_field(row, "source_date")):
+        parts.append(date_text(get_field(row, "source_date"), lang))
+    if _text(get_field(row, "locator")):
+        parts.append(_text(get_field(row, "locator")))
+    return f"{t('tier.' + tier, lang)}: " + " · ".join(parts)
+
+
+def clause_or_source(row, lang: str) -> str:
+    """The verbatim clause of a value, or, when there is none, where it was read (`source_note`)."""
+    return _text(get_field(row, "citation")) or source_note(row, lang)
+
+
+def section_text(value: object) -> str:
+    """A section of a plan ('II.1'), or '' where the value has none (read from a listed source)."""
+    return _text(value) if isinstance(value, str) else ""
+
+
+def get_field(row, name: str):
+    """A field of a row (mapping or named tuple), None where the row has no such field."""
+    return getattr(row, name, None) if isinstance(row, tuple) else row.get(name)
+
+
+def document_type_text(key: object, lang: str) -> str:
+    """A document type in English (plans.type.<key>), the same on every page and in every export; a type the
+    translation table does not know yet reads as its key in words rather than failing the page."""
+    from .i18n import table
+    name = f"plans.type.{key}"
+    return t(name, lang) if name in table() else str(key).replace("_", " ").capitalize()
 
 
 def year_text(target_year: int | float | None, period_start: int | float | None, period_end: int | float | None) -> str:

@@ -130,9 +130,13 @@ def provinces_2025(version) -> pd.DataFrame:
 
 
 def plan_documents(version) -> pd.DataFrame:
-    """The provincial plans loaded: province_code, document_number (a province without one is 'no plan')."""
-    return data.query(version, "SELECT province_code, document_number, province_era FROM documents "
-                               "WHERE scope = 'provincial' ORDER BY province_code, issue_date, document_number")
+    """The provincial plans loaded (a province without one is 'no plan'): province_code is the plan's province key
+    of its era (v_province_keys: '60' for Bình Thuận's 2021 plan, '68-2025' for the Lâm Đồng of today's, so that a
+    plan adopted since the merger is never taken for one of the old Lâm Đồng), province_2025_code the province of
+    today it belongs to, document_number."""
+    return data.query(version, "SELECT province_key AS province_code, province_2025_code, document_number "
+                               "FROM v_documents WHERE scope = 'provincial' "
+                               "ORDER BY province_code, issue_date, document_number")
 
 
 def units_reference(version) -> pd.DataFrame:
@@ -188,7 +192,7 @@ class MapData:
     built_on: str = ""     # the build date, ISO (shown in the reader's format: source_parts)
     documents: tuple[str, ...] = field(default_factory=tuple)
     plan_documents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["province_code", "document_number"]))  # every provincial plan loaded
+        columns=["province_code", "province_2025_code", "document_number"]))  # every provincial plan (plan_documents)
 
 
 def _symbol(units_ref: pd.DataFrame, unit_key: str) -> dict[str, str]:
@@ -207,7 +211,8 @@ def _benchmarks(national: pd.DataFrame) -> pd.DataFrame:
                                                                         "benchmark_mid", "benchmark_period_start",
                                                                         "benchmark_period_end")},
                              **{c: pd.Series(dtype="str") for c in ("benchmark_comparator", "benchmark_document",
-                                                                    "benchmark_section", "benchmark_target_id")}})
+                                                                    "benchmark_section", "benchmark_target_id")},
+                             "benchmark_approximate": pd.Series(dtype="boolean")})
     ordered = national.sort_values(["target_year", "document_issue_date", "target_id"])
     latest = ordered.groupby("target_year", as_index=False).tail(1)
     return pd.DataFrame({
@@ -216,7 +221,7 @@ def _benchmarks(national: pd.DataFrame) -> pd.DataFrame:
         "benchmark_mid": latest["value_mid"], "benchmark_comparator": latest["comparator"],
         "benchmark_period_start": latest["period_start"], "benchmark_period_end": latest["period_end"],
         "benchmark_document": latest["document_number"], "benchmark_section": latest["section"],
-        "benchmark_target_id": latest["target_id"],
+        "benchmark_target_id": latest["target_id"], "benchmark_approximate": latest["approximate"],
     })
 
 
@@ -270,10 +275,12 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
     status: 'value' (coloured), 'no_plan' (no plan of the unit's provinces is loaded), 'no_value' (a plan is
     loaded but sets no value for this indicator and year), 'no_benchmark' (difference mode: no national target
     for that year). `planned`: the provincial plans loaded (province_code, document_number)."""
-    if view == "63" and "province_era" in planned:  # the plans of the 63 provinces only: never a 2025 resolution
-        planned = planned[planned["province_era"].fillna("63") != "34"]
-    plan_documents = planned[["province_code", "document_number"]].reset_index(drop=True)
+    if "province_2025_code" not in planned:  # a frame of 63-province plans only (tests, older callers)
+        successor = dict(zip(provinces_df["province_code"], provinces_df["province_2025_code"]))
+        planned = planned.assign(province_2025_code=planned["province_code"].map(successor))
+    plan_documents = planned[["province_code", "province_2025_code", "document_number"]].reset_index(drop=True)
     planned = frozenset(plan_documents["province_code"])
+    planned_today = frozenset(plan_documents["province_2025_code"].dropna())  # plans of either era, by today's unit
     national = targets[(targets["indicator"] == indicator) & (targets["province_code"] == NATIONAL)]
     bench = _benchmarks(national)
     values = select_values(targets, indicator, year, view)
@@ -286,12 +293,11 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
         values["colour_number"] = status.map(PROGRESS_STEPS).astype("float64")
     else:
         values["colour_number"] = values["difference"] if mode == "diff" else values["value_mid"]
-    if "approximate" not in values:  # published by the ETL; older warehouses: read from the clause
-        values["approximate"] = [formatting.is_approximate(c, v, q) for c, v, q in
-                                 zip(values["comparator"], values["value_low"], values["citation"])]
-    values["approximate"] = values["approximate"].fillna(False).astype(bool)
 
     units = map_units(view, provinces_df, provinces_2025_df)
+    # Only what the view draws: a plan adopted since the merger ('68-2025') has no unit among the 63 provinces, and
+    # its values are neither listed in the CSV nor named in the source line of a map that does not show them.
+    values = values[values["unit_code"].isin(set(units["code"]))].reset_index(drop=True)
     # Each unit's values, grouped in one pass (a filter of the values per unit cost ~1 ms each).
     counted: dict[str, int] = {}
     numbers_of: dict[str, list[float]] = {}
@@ -304,7 +310,8 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
         numbers = numbers_of.get(code, [])
         counts.append(counted.get(code, 0))
         if not counted.get(code):
-            statuses.append("no_value" if any(m in planned for m in unit_members) else "no_plan")
+            has_plan = any(m in planned for m in unit_members) or (view == "34" and code in planned_today)
+            statuses.append("no_value" if has_plan else "no_plan")
             zs.append(math.nan)
             combined.append(False)
         elif not numbers:
@@ -363,15 +370,9 @@ def number_text(value: float, lang: str, signed: bool = False) -> str:
     return text
 
 
-def _with_unit(text: str, unit: str) -> str:
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit.startswith("%") else f"{text} {unit}"
-
-
 def value_text(row, lang: str, symbol: str) -> str:
-    return formatting.value_label(row["value_low"], row["value_high"], row["comparator"], symbol, lang,
-                                  approximate=bool(row.get("approximate", False)))
+    """A value as its plan states it (formatting.stated_value, the one formatter of the dashboard)."""
+    return formatting.stated_value(row, lang, symbol)
 
 
 def year_label(row) -> str:
@@ -379,25 +380,37 @@ def year_label(row) -> str:
 
 
 def benchmark_text(row, lang: str, symbol: str) -> str:
-    core = formatting.value_text(row["benchmark_low"], row["benchmark_high"], row["benchmark_comparator"], symbol, lang)
+    core = formatting.stated_value({"value_low": row["benchmark_low"], "value_high": row["benchmark_high"],
+                                    "comparator": row["benchmark_comparator"],
+                                    "approximate": row["benchmark_approximate"]}, lang, symbol)
     period = formatting.year_text(row["target_year"], row.get("benchmark_period_start"), row.get("benchmark_period_end"))
     return t("map.hover.benchmark", lang, value=_e(core), year=period, document=_e(row["benchmark_document"]))
 
 
-def _label_text(md: MapData, z: float, lang: str) -> str:
-    """What is written beside a coloured province: its colour value, or in progress mode the verdict's shape only
-    (the words are on the legend and in the hover; long words would cover the neighbours)."""
-    if md.mode == "progress":
-        return colour_text(md, z, lang).split(" ", 1)[0]
-    return colour_text(md, z, lang)
+def value_labels(md: MapData, codes: list[str], lang: str) -> list[str]:
+    """What the map writes beside each coloured unit: its value as the plan states it ('khoảng 36,5–37%'), never
+    the midpoint the colour is taken from; a unit with several values lists each. In difference mode the label is
+    the difference the colour shows (the hover gives the values as stated)."""
+    if md.mode in ("diff", "progress"):  # progress: the verdict's shape only (its words are in the legend)
+        z = dict(zip(md.units["code"], md.units["z"]))
+        texts = [colour_text(md, z[code], lang) for code in codes]
+        return [text.split(" ", 1)[0] for text in texts] if md.mode == "progress" else texts
+    symbol = md.unit_symbol[lang]
+    stated: dict[str, list[str]] = {}
+    for row in md.values.to_dict("records"):
+        text = value_text(row, lang, symbol)
+        mine = stated.setdefault(row["unit_code"], [])
+        if text not in mine:
+            mine.append(text)
+    return ["; ".join(stated.get(code, [])) for code in codes]
 
 
 def colour_text(md: MapData, z: float, lang: str) -> str:
     if md.mode == "progress":
         return t(PROGRESS_LABELS[int(round(z))], lang)
     if md.mode == "diff":
-        return _with_unit(number_text(z, lang, signed=True), md.diff_unit_symbol[lang])
-    return _with_unit(number_text(z, lang), md.unit_symbol[lang])
+        return formatting.with_unit(number_text(z, lang, signed=True), md.diff_unit_symbol[lang])
+    return formatting.with_unit(number_text(z, lang), md.unit_symbol[lang])
 
 
 def _grouped(frame: pd.DataFrame, column: str) -> dict[object, list[dict]]:
@@ -429,12 +442,13 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
             if merged:
                 who = _e(row["province_name_vi"] if lang == "vi" else row["province_name_en"]) + ": "
             lines.append(f"{who}<b>{_e(value_text(row, lang, symbol))}</b> ({_e(year_label(row))})")
-            lines.append("&nbsp;&nbsp;" + t("map.hover.document", lang, document=_e(row["document_number"]),
-                                            section=_e(row["section"])))
+            section = formatting.section_text(row["section"])
+            lines.append("&nbsp;&nbsp;" + (t("map.hover.document", lang, document=_e(row["document_number"]),
+                                             section=_e(section)) if section else _e(row["document_number"])))
             if _present(row.get("benchmark_mid")):
                 lines.append("&nbsp;&nbsp;" + benchmark_text(row, lang, symbol))
                 if md.mode == "diff":
-                    diff = _with_unit(number_text(row["difference"], lang, signed=True), md.diff_unit_symbol[lang])
+                    diff = formatting.with_unit(number_text(row["difference"], lang, signed=True), md.diff_unit_symbol[lang])
                     lines.append("&nbsp;&nbsp;" + t("map.hover.difference", lang, value=_e(diff)))
             elif md.mode == "diff":
                 lines.append("&nbsp;&nbsp;" + t("map.hover.no_benchmark", lang, year=row["target_year"]))
@@ -458,7 +472,8 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
                 high = colour_text(md, float(max(numbers)), lang)
                 lines.append(t("map.hover.combined", lang, value=_e(z), low=_e(low), high=_e(high), n=len(numbers)))
             else:
-                lines.append(t("map.hover.colour", lang, value=_e(z)))
+                ranged = any(row["value_low"] != row["value_high"] for row in rows) and md.mode != "diff"
+                lines.append(t("map.hover.colour_mid" if ranged else "map.hover.colour", lang, value=_e(z)))
         elif status == "no_plan":
             lines.append(t("map.status.no_plan.hover", lang))
         elif status == "no_value":
@@ -525,6 +540,7 @@ def csv_frame(md: MapData, lang: str) -> pd.DataFrame:
         t("map.csv.province_code", lang): v["province_code"],
         t("col.province", lang): v[f"province_name_{lang}"],
         t("col.indicator", lang): v[f"indicator_label_{lang}"],
+        t("col.value", lang): [value_text(r, lang, md.unit_symbol[lang]) for r in v.to_dict("records")],
         t("map.csv.comparator", lang): v["comparator"],
         t("map.csv.value_low", lang): v["value_low"],
         t("map.csv.value_high", lang): v["value_high"],
@@ -534,14 +550,14 @@ def csv_frame(md: MapData, lang: str) -> pd.DataFrame:
         t("col.period", lang): [formatting.period_text(s, e) if _present(s) else ""
                                 for s, e in zip(v["period_start"], v["period_end"])],
         t("col.document", lang): v["document_number"],
-        t("col.section", lang): v["section"],
+        t("col.section", lang): [formatting.section_text(s) for s in v["section"]],
         t("map.csv.benchmark_mid", lang): v["benchmark_mid"],
         t("map.csv.benchmark_document", lang): v["benchmark_document"],
         t("map.csv.difference", lang): v["difference"],
         t("map.csv.colour_value", lang): [colour.get(c) for c in v["unit_code"]],
         t("map.csv.combined", lang): [t("map.csv.combined.yes" if combined.get(c) else "map.csv.combined.no", lang)
                                       for c in v["unit_code"]],
-        t("col.citation", lang): v["citation"],
+        t("col.citation", lang): [formatting.clause_or_source(r, lang) for r in v.to_dict("records")],
     })
     if md.mode != "diff":
         frame = frame.drop(columns=[t("map.csv.difference", lang)])
@@ -556,17 +572,14 @@ def province_table(targets_all: pd.DataFrame, md: MapData, code: str, lang: str,
     members = md.members[md.members["unit_code"] == code]
     era = targets_all["province_era"] if "province_era" in targets_all else pd.Series("63", index=targets_all.index)
     # the plans of the unit's provinces before the merger; in the 34-province view, the unit's own values since
-    own = (era == "34") & (targets_all["province_2025_code"] == code) if md.view == "34" else False
-    rows = targets_all[(targets_all["province_code"].isin(members["province_code"]) & (era != "34")) | own].copy()
+    mine = targets_all["province_code"].isin(members["province_code"]) & (era != "34")
+    if md.view == "34":
+        mine |= (era == "34") & (targets_all["province_2025_code"] == code)
+    rows = targets_all[mine].copy()
     rows["_first"] = rows["indicator"] != md.indicator
     rows = rows.sort_values(["_first", "sector", "indicator", "target_year", "province_code"], kind="stable")
     records = rows.to_dict("records")
-    symbol = f"unit_symbol_{lang}"
-    values = [formatting.value_label(r["value_low"], r["value_high"], r["comparator"],
-                                     "" if pd.isna(r[symbol]) else r[symbol], lang,
-                                     approximate=formatting.is_approximate(r["comparator"], r["value_low"],
-                                                                           r["citation"]))
-              for r in records]
+    values = [formatting.stated_value(r, lang) for r in records]
     years = [year_label(r) for r in records]
     table = pd.DataFrame({t("col.province", lang): rows[f"province_name_{lang}"].to_numpy(),
                           t("col.indicator", lang): rows[f"indicator_label_{lang}"].to_numpy()})
@@ -577,8 +590,8 @@ def province_table(targets_all: pd.DataFrame, md: MapData, code: str, lang: str,
         table[t("col.year", lang)] = years
         table[t("col.kind", lang)] = [t(f"kind.{k}", lang) for k in rows["kind"]]
         table[t("col.document", lang)] = rows["document_number"].to_numpy()
-        table[t("col.section", lang)] = rows["section"].to_numpy()
-        table[t("col.citation", lang)] = rows["citation"].to_numpy()
+        table[t("col.section", lang)] = [formatting.section_text(s) for s in rows["section"]]
+        table[t("col.citation", lang)] = [formatting.clause_or_source(r, lang) for r in records]
     if rows["province_code"].nunique() <= 1:
         table = table.drop(columns=[t("col.province", lang)])
     return table.reset_index(drop=True)
@@ -623,17 +636,25 @@ def panel_lines(md: MapData, code: str, lang: str) -> list[str]:
             who = f"{row[f'province_name_{lang}']}: " if md.view == "34" and len(members) > 1 else ""
             lines.append(f"• {who}{value_text(row, lang, symbol)} ({year_label(row)}), {row['document_number']}")
         if unit["status"] == "value":
-            key = "map.panel.combined" if unit["combined"] else "map.panel.colour"
+            ranged = md.mode != "diff" and bool((rows["value_low"] != rows["value_high"]).any())
+            key = "map.panel.combined" if unit["combined"] else "map.panel.colour_mid" if ranged else "map.panel.colour"
             lines.append(t(key, lang, value=colour_text(md, unit["z"], lang)))
     return lines
 
 
 def plans_of(md: MapData, code: str, lang: str) -> str:
     """'117/KH-UBND (Hải Phòng)': the plans loaded for a unit's provinces."""
-    members = md.members[(md.members["unit_code"] == code) & md.members["planned"]]
-    documents = md.plan_documents[md.plan_documents["province_code"].isin(members["province_code"])]
+    members = md.members[md.members["unit_code"] == code]
     names = dict(zip(members["province_code"], members[f"name_{lang}"]))
-    return ", ".join(f"{r.document_number} ({names[r.province_code]})" for r in documents.itertuples())
+    if md.view == "63":
+        documents = md.plan_documents[md.plan_documents["province_code"] == code]
+    else:  # the old provinces' plans and the plans adopted since the merger
+        documents = md.plan_documents[md.plan_documents["province_2025_code"] == code]
+        unit = md.units.loc[md.units["code"] == code, f"name_{lang}"]
+        own = str(unit.iloc[0]) if len(unit) else code
+        names = {key: names.get(key, own) for key in documents["province_code"]}
+    return ", ".join(f"{r.document_number} ({names.get(r.province_code, r.province_code)})"
+                     for r in documents.itertuples())
 
 
 def summary_text(md: MapData, lang: str) -> str:
@@ -953,7 +974,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             traces.append(dict(
                 type="scattergeo",
                 lon=[shapes.labels[c][0] + 0.25 for c in written], lat=[shapes.labels[c][1] for c in written],
-                text=[f"<b>{_e(_label_text(md, units.at[c, 'z'], lang))}</b>" for c in written], mode="text",
+                text=[f"<b>{_e(label)}</b>" for label in value_labels(md, written, lang)], mode="text",
                 textposition="middle right", textfont=dict(size=12, color=TEXT_DARK), hoverinfo="skip",
                 showlegend=False, name="value labels", meta={"role": "value_labels"}))
 
@@ -1029,15 +1050,27 @@ def clicked_code(points: list[dict], shapes: MapShapes) -> str | None:
     return None
 
 
-def convert_selection(code: str | None, from_view: str, to_view: str, provinces_df: pd.DataFrame) -> str | None:
-    """Keep the selected province when the view switches: an old province becomes its successor; a new
-    province becomes the old province of the same code, if there is one."""
+def convert_selection(code: str | None, from_view: str, to_view: str, provinces_df: pd.DataFrame,
+                      planned: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """Keep the selected province when the view switches: an old province becomes its successor; a province of
+    today becomes the old province whose plan it was showing (Lâm Đồng, which lists Bình Thuận's plan, becomes
+    Bình Thuận, not the old Lâm Đồng without a plan): of its predecessors with a plan in `planned` (63-province
+    codes), the one with the same code, else the first; without one, the old province of the same code."""
     if code is None or from_view == to_view:
         return code
     if to_view == "34":
         match = provinces_df.loc[provinces_df["province_code"] == code, "province_2025_code"]
         return str(match.iloc[0]) if len(match) else None
+    predecessors = [str(c) for c in provinces_df.loc[provinces_df["province_2025_code"] == code, "province_code"]]
+    with_plan = [c for c in predecessors if c in planned]
+    if with_plan:
+        return code if code in with_plan else with_plan[0]
     return code if code in set(provinces_df["province_code"]) else None
+
+
+def planned_codes(version) -> frozenset[str]:
+    """The old (63) provinces with a plan of their own loaded: what the 63-province view shows as planned."""
+    return frozenset(plan_documents(version)["province_code"])
 
 
 # =====================================================================================================
@@ -1127,8 +1160,9 @@ def cached_province(version, view: str, indicator: str, year: int | str, mode: s
     md = cached_map_data(version, view, indicator, year, mode)
     members = tuple(md.members.loc[md.members["unit_code"] == code, "province_code"])
     rows = data.run(version, "SELECT * FROM v_targets WHERE list_contains(?::VARCHAR[], province_code) "
-                             "OR (province_era = '34' AND province_2025_code = ?) "
-                             "ORDER BY province_code, sector, indicator, target_year, target_id", (members, code))
+                             "OR (? AND province_era = '34' AND province_2025_code = ?) "
+                             "ORDER BY province_code, sector, indicator, target_year, target_id",
+                    (members, view == "34", code))
     return (tuple(panel_lines(md, code, lang)), tuple(panel_targets(rows, md, code, lang)),
             data.arrow(province_table(rows, md, code, lang)))
 

@@ -85,7 +85,7 @@ def plan_card(version, lang: str, doc: str) -> PlanCard:
     by_id = everything.set_index("document_id")
     plan = by_id.loc[doc]
     labels = _order(version, lang)[1]
-    doc_type = plan["document_type_vi"] if lang == "vi" else t(f"plans.type.{plan['document_type_key']}", lang)
+    doc_type = plan["document_type_vi"] if lang == "vi" else formatting.document_type_text(plan["document_type_key"], lang)
     signer = plan["signer"] if isinstance(plan["signer"], str) and plan["signer"] else t("plans.meta.unknown", lang)
     signer_title = plan["signer_title_vi"] if isinstance(plan["signer_title_vi"], str) else ""
     vision = f", {t('plans.meta.vision', lang, year=int(plan['vision_year']))}" if pd.notna(plan["vision_year"]) else ""
@@ -186,22 +186,24 @@ def target(version, target_id: str | None) -> pd.Series | None:
 def clause_card(row: pd.Series, key: str, closable: bool, lang: str) -> bool:
     """A target with its document, section and verbatim clause, and links onward. Returns True when the
     reader closed it (its button)."""
-    unit = row[label_column("unit_symbol", lang)] or ""
-    unit = unit if isinstance(unit, str) else ""
-    approximate = formatting.is_approximate(row["comparator"], row["value_low"], row["citation"])
     with st.container(border=True):
         st.markdown(f"**{md(t('plans.clause.heading', lang, id=row['target_id']))}**")
         left, right = st.columns([3, 2])
         with left:
-            st.markdown(f"#### {md(formatting.value_label(row['value_low'], row['value_high'], row['comparator'], unit, lang, approximate))}")
+            st.markdown(f"#### {md(formatting.stated_value(row, lang))}")
             st.markdown(md(f"{row[label_column('indicator_label', lang)]} — {row[label_column('province_name', lang)]}"))
             st.caption(md(t("plans.clause.meta", lang, kind=t(f"kind.{row['kind']}", lang),
                             period=formatting.year_text(row["target_year"], row["period_start"], row["period_end"]),
                             sector=row[label_column("sector_label", lang)])))
         with right:
-            st.markdown(md(t("plans.clause.where", lang, document=row["document_number"], section=row["section"])))
+            section = formatting.section_text(row["section"])
+            st.markdown(md(t("plans.clause.where", lang, document=row["document_number"], section=section)
+                           if section else row["document_number"]))
             st.caption(md(tables.verified_text(row["citation_verified"], lang)))
-        st.markdown(f"> {md(row['citation'])}")
+        if formatting.source_note(row, lang):  # no verbatim clause: where the value was read, never '> None'
+            st.caption(md(formatting.source_note(row, lang)))
+        else:
+            st.markdown(f"> {md(row['citation'])}")
         if isinstance(row["note"], str) and row["note"]:
             st.caption(md(t("plans.clause.note", lang, note=row["note"])))
         links = st.columns([2, 2, 1])

@@ -86,10 +86,23 @@ def seed(key: str, value: object) -> bool:
 
 
 def keep_valid(key: str, allowed: Sequence[str], default: object, multi: bool = False) -> None:
-    """Drop a widget's values that are no longer among its options (they depend on other filters)."""
+    """Drop a widget's values that are no longer among its options (they depend on other filters).
+
+    When the options vanish altogether (another filter was emptied: every province cleared), the choice is put
+    aside rather than emptied, and given back when options return (what of it is still offered, else `default`):
+    clearing a filter and choosing again never leaves another filter empty, blocking every row."""
     if key not in st.session_state:
         return
+    shelf = f"{key}.shelved"
     value = st.session_state[key]
+    if not allowed:
+        if value is not None and not (multi and len(value) == 0):
+            st.session_state[shelf] = value
+        st.session_state[key] = [] if multi else default
+        return
+    if shelf in st.session_state:
+        value = st.session_state.pop(shelf)
+        st.session_state[key] = value
     if multi:
         kept = [v for v in (value or []) if v in allowed]
         if len(kept) != len(value or []):

@@ -14,7 +14,7 @@ def plans_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.province", lang): documents[label_column("province_name", lang)],
         t("col.document", lang): documents["document_number"],
         t("col.document_type", lang): documents["document_type_vi"] if lang == "vi"
-        else documents["document_type_key"].str.replace("_", " ").str.capitalize(),
+        else [formatting.document_type_text(k, lang) for k in documents["document_type_key"]],
         t("col.issue_date", lang): documents["issue_date"].map(lambda d: d.strftime("%d/%m/%Y")),
         t("col.signer", lang): documents["signer"].fillna(""),
         t("col.implements", lang): documents["implements_number"].fillna(""),
@@ -41,16 +41,14 @@ def counts_by_province_and_sector(targets: pd.DataFrame, sectors: pd.DataFrame, 
 
 
 def benchmarks_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
-    symbol = label_column("unit_symbol", lang)
     return pd.DataFrame({
         t("col.document", lang): targets["document_number"],
         t("col.indicator", lang): targets[label_column("indicator_label", lang)],
-        t("col.value", lang): [formatting.value_text(r.value_low, r.value_high, r.comparator, getattr(r, symbol) or "", lang)
-                               for r in targets.itertuples()],
+        t("col.value", lang): [_value(r, lang) for r in targets.itertuples()],
         t("col.period", lang): [formatting.period_text(r.period_start, r.period_end) if pd.notna(r.period_start)
                                 else "" for r in targets.itertuples()],
         t("col.year", lang): targets["target_year"].astype(int).astype(str),
-        t("col.citation", lang): targets["citation"],
+        t("col.citation", lang): [formatting.clause_or_source(r, lang) for r in targets.itertuples()],
     }).reset_index(drop=True)
 
 
@@ -59,15 +57,9 @@ def benchmarks_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
 NATIONAL_CODE = "VN"
 
 
-def _unit(row, lang: str) -> str:
-    value = getattr(row, label_column("unit_symbol", lang))
-    return value if isinstance(value, str) else ""
-
-
 def _value(row, lang: str) -> str:
-    unit = _unit(row, lang)
-    approximate = formatting.is_approximate(row.comparator, row.value_low, row.citation)
-    return formatting.value_label(row.value_low, row.value_high, row.comparator, unit, lang, approximate)
+    """A value as the plan states it: the one formatter (formatting.stated_value), fed by v_targets.approximate."""
+    return formatting.stated_value(row, lang)
 
 
 def relation(low: float, high: float, comparator: str, national_low: float, national_high: float) -> str:
@@ -161,7 +153,7 @@ def headline_csv(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("tables.col.national_high", lang): rows["national_high"],
         t("tables.col.relation", lang): [t(f"tables.relation.{r}", lang) if r else "" for r in rows["relation"]],
         t("progress.col.verdict", lang): rows["verdict"] if "verdict" in rows else "",
-        "target_id": rows["target_id"],
+        t("export.col.target_id", lang): rows["target_id"],
     })
 
 
@@ -178,7 +170,7 @@ def ranges_table(plot: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.document", lang): plot["document_number"],
         t("col.section", lang): plot["section"],
         t("col.citation", lang): plot["citation"],
-        t("col.source", lang): plot["source_text"],
+        t("col.source", lang): plot["source_text"] if "source_text" in plot else "",
         t("tables.col.low", lang): [formatting.number(v, lang) for v in plot["value_low"]],
         t("tables.col.high", lang): [formatting.number(v, lang) for v in plot["value_high"]],
         t("col.unit", lang): plot["unit"],
@@ -237,7 +229,7 @@ def documents_full_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.province", lang): documents[label_column("province_name", lang)],
         t("col.document", lang): documents["document_number"],
         t("col.document_type", lang): documents["document_type_vi"] if lang == "vi"
-        else [t(f"plans.type.{k}", lang) for k in documents["document_type_key"]],
+        else [formatting.document_type_text(k, lang) for k in documents["document_type_key"]],
         t("plans.col.title", lang): documents[label_column("title", lang)],
         t("col.issue_date", lang): [formatting.date_text(d, lang) for d in documents["issue_date"]],
         t("col.signer", lang): documents["signer"].fillna(""),
@@ -246,6 +238,10 @@ def documents_full_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("col.n_targets", lang): documents["n_targets"],
         t("col.n_values", lang): documents["n_values"],
     }).reset_index(drop=True)
+
+
+SOURCE_FIELDS = ("citation", "source_tier", "source_publisher", "locator")  # what formatting.clause_or_source reads
+WHERE_FIELDS = ("source_tier", "source_publisher", "source_date", "locator")  # what formatting.where_read reads
 
 
 def verified_text(value: object, lang: str) -> str:
@@ -259,7 +255,7 @@ def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") ->
     """Targets of one or more plans with their clause and a link that opens the Plans page on each one."""
     # Rows are read through the few columns they need: itertuples over all of v_targets' columns cost 7 s
     # for 17,700 values; verification and kind are looked up per distinct value.
-    value_columns = ["value_low", "value_high", "comparator", "citation", label_column("unit_symbol", lang)]
+    value_columns = ["value_low", "value_high", "comparator", "approximate", label_column("unit_symbol", lang)]
     verified = targets["citation_verified"].astype("boolean").map(
         {True: verified_text(True, lang), False: verified_text(False, lang)}).fillna(verified_text(None, lang))
     kinds = {k: t(f"kind.{k}", lang) for k in targets["kind"].unique()}
@@ -270,16 +266,14 @@ def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") ->
         t("col.value", lang): [_value(r, lang) for r in targets[value_columns].itertuples(index=False)],
         t("col.period", lang): [formatting.year_text(year, start, end) for year, start, end in
                                 zip(targets["target_year"], targets["period_start"], targets["period_end"])],
-        t("col.section", lang): targets["section"],
+        t("col.section", lang): [formatting.section_text(s) for s in targets["section"]],
         t("plans.col.link", lang): [f"{link_base}?target={quote(str(i), safe='')}&lang={lang}"
                                     for i in targets["target_id"]],
-        t("col.citation", lang): targets["citation"],
-        t("col.source", lang): [
-            t(f"tier.{tier}", lang) if tier == "primary_text" or not isinstance(publisher, str)
-            else f"{t(f'tier.{tier}', lang)}: {publisher}" + (f" · {locator}" if isinstance(locator, str) else "")
-            for tier, publisher, locator in zip(targets["source_tier"].fillna("primary_text"),
-                                                targets["source_publisher"], targets["locator"])],
-        t("col.source_url", lang): targets["source_url"],
+        t("col.citation", lang): [formatting.clause_or_source(r, lang) for r in
+                                  targets[[c for c in SOURCE_FIELDS if c in targets]].itertuples(index=False)],
+        t("col.source", lang): [formatting.where_read(r, lang) for r in
+                                targets[[c for c in WHERE_FIELDS if c in targets]].itertuples(index=False)],
+        t("col.source_url", lang): targets["source_url"] if "source_url" in targets else None,
         t("col.kind", lang): targets["kind"].map(kinds),
         t("col.sector", lang): targets[label_column("sector_label", lang)],
         t("plans.col.verified", lang): verified,

@@ -477,10 +477,10 @@ def matrix_export(counts: pd.DataFrame, f: Filters, lang: str) -> pd.DataFrame:
     """Exactly the data behind the heatmap, with readable headers."""
     return pd.DataFrame({
         t("tasks.col.agency", lang): counts["agency_label"],
-        "agency_key": counts["agency_key"],
+        t("export.col.agency_key", lang): counts["agency_key"],
         t("tasks.col.agency_type", lang): counts["agency_type_label"],
         t("col.sector", lang): counts["sector_label"],
-        "sector_key": counts["sector"],
+        t("export.col.sector_key", lang): counts["sector"],
         t("tasks.col.role", lang): t(f"tasks.role.{f.role}", lang),
         t("tasks.col.n_tasks", lang): counts["n_tasks"].astype(int),
     })
@@ -644,6 +644,24 @@ def options(version, lang: str) -> Options:
         agency_type=MappingProxyType(agency_type),
         agency_types=tuple(k for k in AGENCY_TYPES if k in {agency_type[a] for a in agency_keys}),
         timing_kinds=tuple(k for k in TIMING_KINDS if k in timings))
+
+
+def filter_summary(f: Filters, o: Options, lang: str) -> dict[str, str]:
+    """The filters as the workbook's read-me states them: {filter label: chosen labels, or 'all'}. The matrix
+    cell is not a filter of the matrix itself (it narrows the lists below it)."""
+    from .export_ui import chosen_text, flag_text
+    return {
+        t("tasks.filter.province", lang): chosen_text(f.provinces, o.provinces, o.province_name.get, lang),
+        t("tasks.filter.sector", lang): chosen_text(f.sectors, o.sectors, o.sector_label.get, lang),
+        t("tasks.filter.timing", lang): chosen_text(f.timing_kinds, o.timing_kinds,
+                                                    lambda k: t(f"tasks.timing_kind.{k}", lang), lang),
+        t("tasks.filter.agency_type", lang): chosen_text(f.agency_types, o.agency_types,
+                                                         lambda k: t(f"tasks.agency_type.{k}", lang), lang),
+        t("tasks.filter.agency", lang): chosen_text(f.agencies, o.agencies, o.agency_label.get, lang),
+        t("tasks.filter.role", lang): t(f"tasks.role.{f.role}", lang),
+        t("tasks.filter.reporting_only", lang): flag_text(f.reporting_only, lang),
+        t("tasks.filter.include_general", lang): flag_text(f.include_general, lang),
+    }
 
 
 def filter_widgets(o: Options, lang: str) -> tuple[Filters, list[str]]:

@@ -53,7 +53,7 @@ TARGETS_SQL = """
 SELECT t.target_id, t.scope, t.province_code, t.province_name_vi, t.province_name_en,
        t.sector, t.indicator, t.indicator_label_vi, t.indicator_label_en, t.measure, t.kind,
        t.value_low, t.value_high, t.unit, t.unit_symbol_vi, t.unit_symbol_en, u.decimals AS unit_decimals,
-       t.comparator, t.period_start, t.period_end, t.target_year, t.citation, t.section,
+       t.comparator, t.approximate, t.period_start, t.period_end, t.target_year, t.citation, t.section,
        t.document_id, t.document_number, d.horizon_end, s.sort_order AS sector_order
 FROM v_targets t
 JOIN documents d USING (document_id)
@@ -158,6 +158,7 @@ class Segment:
     step: tuple[float, float] = (math.nan, math.nan)   # rate %/year (growth, level) or pp/year (share)
     stated: tuple[float, float] | None = None           # the plan's own figure behind the segment
     period: tuple[int, int] | None = None
+    approximate: bool = False           # the stated figure is hedged with 'khoảng' (v_targets.approximate)
 
     @property
     def is_band(self) -> bool:
@@ -171,6 +172,7 @@ class Point:
     high: float
     comparator: str
     target_id: str
+    approximate: bool = False
 
 
 @dataclass
@@ -231,6 +233,7 @@ class _Target(NamedTuple):
     period_start: int | None
     period_end: int | None
     target_year: int | None
+    approximate: bool          # v_targets.approximate: the plan hedges the value with 'khoảng'
 
 
 def _plan_rows(frame: pd.DataFrame, indicator: str) -> list[_Target]:
@@ -281,8 +284,14 @@ def _growth_path(rows: list[_Target], path: Path) -> Path:
         path.segments.append(Segment(years, [low[y] for y in years], [high[y] for y in years], row.comparator,
                                      bound=bound, step=(row.value_low, row.value_high),
                                      stated=(row.value_low, row.value_high),
-                                     period=(int(row.period_start), int(row.period_end))))
+                                     period=(int(row.period_start), int(row.period_end)),
+                                     approximate=_flag(row.approximate)))
     return path
+
+
+def _flag(value: object) -> bool:
+    """v_targets.approximate as a bool (NULL: not hedged)."""
+    return False if value is None or value is pd.NA or value != value else bool(value)
 
 
 def _bound(comparator: str) -> str | None:
@@ -290,7 +299,8 @@ def _bound(comparator: str) -> str | None:
 
 
 def _value_path(rows: list[_Target], path: Path, method: str) -> Path:
-    path.points = [Point(int(r.target_year), r.value_low, r.value_high, r.comparator, r.target_id) for r in rows
+    path.points = [Point(int(r.target_year), r.value_low, r.value_high, r.comparator, r.target_id,
+                         _flag(r.approximate)) for r in rows
                    if r.target_year is not None and FIRST_YEAR - 1 <= r.target_year <= HORIZON]
     years = [p.year for p in path.points]
     if len(set(years)) != len(years):
@@ -314,7 +324,8 @@ def _value_path(rows: list[_Target], path: Path, method: str) -> Path:
         else:
             step = (cagr(start.low, end.low, end.year - start.year), cagr(start.high, end.high, end.year - start.year))
         path.segments.append(Segment(years, [low[y] for y in years], [high[y] for y in years], end.comparator,
-                                     bound=bound, step=step, stated=(end.low, end.high), period=(start.year, end.year)))
+                                     bound=bound, step=step, stated=(end.low, end.high), period=(start.year, end.year),
+                                     approximate=end.approximate))
     return path
 
 
@@ -508,16 +519,19 @@ def implied_numbers(paths: list[Path]) -> pd.DataFrame:
                              "province_code": path.province_code, "province_vi": path.names["vi"],
                              "province_en": path.names["en"], "scope": path.scope, "method": path.method,
                              "year": year, "low": low, "high": high, "comparator": segment.comparator,
-                             "bound": segment.bound, "status": _status(path, segment, year)})
+                             "bound": segment.bound, "approximate": segment.approximate,
+                             "status": _status(path, segment, year)})
         if not path.segments:
             for point in path.points:
                 rows.append({"document_id": path.document_id, "document_number": path.document_number,
                              "province_code": path.province_code, "province_vi": path.names["vi"],
                              "province_en": path.names["en"], "scope": path.scope, "method": "points",
                              "year": point.year, "low": point.low, "high": point.high,
-                             "comparator": point.comparator, "bound": _bound(point.comparator), "status": "stated"})
+                             "comparator": point.comparator, "bound": _bound(point.comparator),
+                             "approximate": point.approximate, "status": "stated"})
     return pd.DataFrame(rows, columns=["document_id", "document_number", "province_code", "province_vi", "province_en",
-                                       "scope", "method", "year", "low", "high", "comparator", "bound", "status"])
+                                       "scope", "method", "year", "low", "high", "comparator", "bound", "approximate",
+                                       "status"])
 
 
 def csv_frame(numbers: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
@@ -525,8 +539,14 @@ def csv_frame(numbers: pd.DataFrame, meta: dict, lang: str) -> pd.DataFrame:
 
     The qualifier of a value: a bound carried from an earlier period wins (ít nhất …) over its own comparator."""
     qualifier = numbers["bound"].map({"lower": "at_least", "upper": "at_most"}).fillna(numbers["comparator"])
-    prefixes = {key: t(f"comparator.{key}.prefix", lang) for key in qualifier.unique()}
-    qualifier = qualifier.map(prefixes).where(numbers["status"] != "base", "")
+    about = t("comparator.about.prefix", lang)
+    texts = []
+    for key, hedged, status in zip(qualifier, numbers["approximate"].fillna(False), numbers["status"]):
+        prefix = t(f"comparator.{key}.prefix", lang)
+        if hedged and key != "about":  # 'khoảng 7–8%' stays hedged, as formatting.value_label writes it
+            prefix = f"{prefix} {about}".strip()
+        texts.append("" if status == "base" else prefix)
+    qualifier = pd.Series(texts, index=numbers.index, dtype=object)
     return pd.DataFrame({
         t("col.province", lang): numbers[f"province_{lang}"],
         t("col.document", lang): numbers["document_number"],
@@ -574,11 +594,12 @@ def stated_text(path: Path, meta: dict, lang: str) -> str:
         for segment in path.segments:
             if segment.projection or segment.stated is None:
                 continue
-            text = formatting.value_text(segment.stated[0], segment.stated[1], segment.comparator, symbol, lang)
+            text = formatting.value_label(segment.stated[0], segment.stated[1], segment.comparator, symbol, lang,
+                                          segment.approximate)
             parts.append(f"{text} ({formatting.period_text(*segment.period)})")
     else:
         for point in path.points:
-            text = formatting.value_text(point.low, point.high, point.comparator, symbol, lang)
+            text = formatting.value_label(point.low, point.high, point.comparator, symbol, lang, point.approximate)
             parts.append(f"{text} ({point.year})")
     return "; ".join(parts)
 
@@ -772,7 +793,7 @@ def _hover(path: Path, segment: Segment, low: float, high: float, lang: str, dec
     text = f"{_plotly_text(plan_label(path, lang))}: {prefix}{value}"
     if segment.projection:
         text += " — " + t("trajectory.projection_label", lang)
-    elif segment.comparator == "about":
+    elif segment.comparator == "about" or segment.approximate:
         text += " (" + t("trajectory.hover.about", lang) + ")"
     return text
 
@@ -810,7 +831,8 @@ def _add_points(fig: go.Figure, path: Path, name: str, colour: str, meta: dict, 
     value as an open circle, a minimum/maximum as an open triangle — shapes, not colours, tell them apart."""
     reason = t(f"trajectory.issue.{path.issue or 'no_baseline'}", lang)
     for i, point in enumerate(path.points):
-        value = formatting.value_text(point.low, point.high, point.comparator, meta[f"symbol_{lang}"], lang)
+        value = formatting.value_label(point.low, point.high, point.comparator, meta[f"symbol_{lang}"], lang,
+                                       point.approximate)
         text = _plotly_text(f"{plan_label(path, lang)}, {point.year}: {value} — {reason}")
         common = dict(name=f"{name}: " + t("trajectory.points_only", lang), legendgroup=path.document_id,
                       legendrank=rank, showlegend=i == 0, hovertemplate="%{text}<extra></extra>",
@@ -857,6 +879,7 @@ class _Row(NamedTuple):
     target_year: int | None
     unit_symbol_vi: str
     unit_symbol_en: str
+    approximate: bool
 
 
 class _Plan:
@@ -1103,8 +1126,9 @@ def _level_checks(plan: _Plan, header: dict) -> list[Check]:
     return checks
 
 
-def _parts(rows: list) -> list[tuple[int, int, float, float, str]]:
-    return [(int(r.period_start), int(r.period_end), r.value_low, r.value_high, r.comparator) for r in rows]
+def _parts(rows: list) -> list[tuple[int, int, float, float, str, bool]]:
+    return [(int(r.period_start), int(r.period_end), r.value_low, r.value_high, r.comparator, _flag(r.approximate))
+            for r in rows]
 
 
 def _rate(low: float, high: float, lang: str, decimals: int = 1, fixed: bool = False) -> str:
@@ -1122,9 +1146,9 @@ def _growth_text(d: dict, lang: str) -> str:
     symbol = t("trajectory.unit.pct_per_year", lang)
     parts = d["growth_parts"]
     if len(parts) == 1:
-        return formatting.value_text(parts[0][2], parts[0][3], parts[0][4], symbol, lang)
-    stated = ", ".join(formatting.value_text(lo, hi, c, symbol, lang) + f" ({formatting.period_text(a, b)})"
-                       for a, b, lo, hi, c in parts)
+        return formatting.value_label(parts[0][2], parts[0][3], parts[0][4], symbol, lang, parts[0][5])
+    stated = ", ".join(formatting.value_label(lo, hi, c, symbol, lang, about) + f" ({formatting.period_text(a, b)})"
+                       for a, b, lo, hi, c, about in parts)
     return f"{stated} → {_rate(*d['growth'], lang, 1, fixed=True)}"
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable
 
@@ -55,6 +56,31 @@ def csv_download(frame: pd.DataFrame | pa.Table | Callable[[], pd.DataFrame], fi
         build = lambda: kept  # noqa: E731
     st.download_button(t("widget.download_csv", lang), lambda: csv_bytes(build()), file_name=f"{file_stem}.csv",
                        mime="text/csv", key=key, icon=":material/download:")
+
+
+# Keys of the headers of short columns that must show whole (periods, years): a column autosized while its tab was
+# hidden, or squeezed by wide neighbours, is cut without an ellipsis ('2016–2020' read '2016–20' in English, whose
+# header 'Period' is narrower than the Vietnamese one).
+WHOLE_COLUMN_KEYS = ("col.period", "col.year", "col.horizon", "col.issue_date")
+GRID_FONT_PX = 14.0   # st.dataframe's font size
+GRID_PADDING_PX = 28  # cell padding, and room for the header's sort arrow
+
+
+def whole_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None = None) -> dict:
+    """st.dataframe's column_config with a fixed width for each period / year / date column of `frame`: the width
+    of its longest value or of its header, so that it is never cut. `config`: the page's own settings, kept (a
+    column it sets is left as it is)."""
+    config = dict(config or {})
+    names = frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
+    for key in WHOLE_COLUMN_KEYS:
+        header = t(key, lang)
+        if header not in names or header in config:
+            continue
+        values = (frame.column(header).to_pylist() if isinstance(frame, pa.Table) else frame[header].tolist())
+        texts = [header] + [str(v) for v in values[:500] if v is not None and v == v]
+        width = max(formatting.text_width_px(text, GRID_FONT_PX) for text in texts) + GRID_PADDING_PX
+        config[header] = st.column_config.TextColumn(width=math.ceil(width))
+    return config
 
 
 # Rows a table on a page shows at most: more is no use to a reader, and every row shown costs each rerun. The CSV

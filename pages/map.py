@@ -70,7 +70,8 @@ province_key = f"map_province_{view}"  # 63 and 34 codes differ: one selectbox p
 previous_view = st.session_state.get("map_previous_view")
 if previous_view and previous_view != view:  # keep the province: an old one becomes its successor
     st.session_state[province_key] = maps.convert_selection(
-        st.session_state.get(f"map_province_{previous_view}"), previous_view, view, maps.provinces(version))
+        st.session_state.get(f"map_province_{previous_view}"), previous_view, view, maps.provinces(version),
+        maps.planned_codes(version))
 elif province_key not in st.session_state:
     st.session_state[province_key] = state.url_value("province", codes, None, problems) if first_run else None
 st.session_state["map_previous_view"] = view
@@ -108,7 +109,12 @@ with left:
     if shape == "boundary":
         st.caption(t("map.caveat", lang))
     widgets.csv_download(shown["csv"], f"map_{indicator}_{year}_{view}", lang, key="map_csv")
-    export_ui.chart_export(figure, key="map_chart", lang=lang, data_frame=shown["csv"], source=shown["documents"])
+    export_ui.chart_export(figure, key="map_chart", lang=lang, data_frame=shown["csv"], source=shown["documents"],
+                           filters={t("map.control.indicator", lang): labels[indicator],
+                                    t("map.control.year", lang): t("map.year.latest", lang)
+                                    if year == maps.LATEST else year,
+                                    t("map.control.view", lang): t(f"map.view.{view}", lang),
+                                    t("map.control.mode", lang): t(f"map.mode.{mode}", lang)})
 
 state.set_url("indicator", indicator)
 state.set_url("year", year)
@@ -120,4 +126,4 @@ state.set_url("province", selected)
 if selected is not None:
     if details.num_rows:
         st.subheader(t("map.details.title", lang, name=widgets.escape_markdown(unit_names[selected])))
-        st.dataframe(details, hide_index=True, width="stretch")
+        st.dataframe(details, hide_index=True, width="stretch", column_config=widgets.whole_columns(details, lang))

@@ -44,7 +44,8 @@ if present is None:
 else:
     st.plotly_chart(present.figure, key="overview_present_chart", config={"displaylogo": False})
     export_ui.chart_export(present.figure, key="overview_present_chart", lang=lang, source=present.documents,
-                           data_frame=present.data, unit=present.unit)
+                           data_frame=present.table, unit=present.unit,
+                           filters={t("overview.chart.indicator", lang): present_labels[present_indicator]})
     present_table, gap_names = overview_lib.present_growth_table(version, lang)
     with st.expander(t("overview.present.table", lang)):
         st.dataframe(present_table, hide_index=True, width="stretch", column_config={
@@ -84,7 +85,8 @@ else:
     st.plotly_chart(chart.figure, key="overview_chart", config={"displaylogo": False})
     widgets.csv_download(chart.csv, f"dich-vu-2030-{indicator}", lang, key="overview_chart_csv")
     export_ui.chart_export(chart.figure, key="overview_chart", lang=lang, source=chart.documents,
-                           data_frame=chart.data, unit=chart.unit)
+                           data_frame=chart.table, unit=chart.unit,
+                           filters={t("overview.chart.indicator", lang): label_of.get(indicator, indicator)})
     st.caption(t("overview.chart.note", lang))
 
 # ---------------------------------------------------------------- what changed since the last build
@@ -99,20 +101,20 @@ else:
     else:
         st.markdown(t("overview.changes.summary", lang, built_at=built_at, added=counts.get("added", 0),
                       changed=counts.get("changed", 0), removed=counts.get("removed", 0)))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.whole_columns(table, lang))
         widgets.csv_download(table, "dich-vu-2030-changes", lang, key="overview_changes_csv")
 
 # ---------------------------------------------------------------- plans, counts, national benchmarks
 plans, counts, benchmarks = overview_lib.overview_tables(version, lang)
 st.subheader(t("home.plans", lang))
-st.dataframe(plans, hide_index=True, width="stretch")
+st.dataframe(plans, hide_index=True, width="stretch", column_config=widgets.whole_columns(plans, lang))
 
 st.subheader(t("home.counts", lang))
 st.caption(t("home.counts.caption", lang))
 st.dataframe(counts, width="stretch")
 
 st.subheader(t("home.benchmarks", lang))
-st.dataframe(benchmarks, hide_index=True, width="stretch")
+st.dataframe(benchmarks, hide_index=True, width="stretch", column_config=widgets.whole_columns(benchmarks, lang))
 st.caption(t("home.benchmarks.note", lang))
 
 st.caption(t("home.build", lang, built_at=built_at, n_documents=info["n_documents"]))

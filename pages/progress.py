@@ -61,8 +61,16 @@ if frame.empty:
 chart = lib.ratio_chart(frame, lang, data.built_on_text(version, lang))
 if chart is not None:
     st.plotly_chart(chart, key="progress_chart", config={"displaylogo": False})
+    every = t("progress.filter.all", lang)
     export_ui.chart_export(chart, key="progress_chart", lang=lang, source=sorted(set(frame["document_number"])),
-                           data_frame=lib.export_table(frame, lang))
+                           data_frame=lib.export_table(frame, lang), filters={
+                               t("progress.filter.indicators", lang): ", ".join(indicators[i] for i in chosen_indicators)
+                               or every,
+                               t("progress.filter.provinces", lang): ", ".join(provinces[p] for p in chosen_provinces)
+                               or every,
+                               t("progress.filter.status", lang): ", ".join(lib.status_text(s, lang)
+                                                                            for s in chosen_statuses) or every,
+                               t("progress.filter.tier", lang): t(f"progress.tier_filter.{tier}", lang)})
 shown = lib.table(frame, lang)
 st.dataframe(shown, hide_index=True, width="stretch",
              column_config={t("progress.col.source", lang): st.column_config.LinkColumn(

@@ -130,12 +130,21 @@ else:
         st.plotly_chart(chart.figure, key="sector_chart", config={"displaylogo": False})
         widgets.csv_download(chart.csv, stem, lang, key="sector_chart_csv")
         export_ui.chart_export(chart.figure, key="sector_chart", lang=lang, source=chart.documents,
-                               data_frame=chart.data, unit=chart.unit)
+                               data_frame=chart.table, unit=chart.unit, filters={
+            t("sector.filter.sector", lang): export_ui.chosen_text(chosen_sectors, sector_options,
+                                                                   sector_labels.get, lang),
+            t("sector.filter.province", lang): export_ui.chosen_text(chosen_provinces, province_options,
+                                                                     names.get, lang),
+            t("sector.filter.indicator", lang): indicator_labels[indicator],
+            t("sector.filter.national", lang): export_ui.flag_text(compare, lang),
+            t("sector.filter.kind", lang): export_ui.chosen_text(chosen_kinds, KINDS,
+                                                                 lambda k: t(f"kind.{k}", lang), lang),
+            t("sector.filter.year", lang): export_ui.chosen_text(chosen_years, year_options, str, lang)})
         st.caption(t("sector.hover_hint", lang))
     with table_tab:
         table = view_data["table"]
-        st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={t("col.citation", lang): st.column_config.TextColumn(width="large")})
+        st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.whole_columns(
+            table, lang, {t("col.citation", lang): st.column_config.TextColumn(width="large")}))
         st.caption(widgets.escape_markdown(view_data["source"]))
         widgets.csv_download(table, f"{stem}-table", lang, key="sector_table_csv")
 

@@ -18,7 +18,8 @@ if lib.tables(version).tasks.empty:
     st.info(t("tasks.none_loaded", lang))
     st.stop()
 
-filters, problems = lib.filter_widgets(lib.options(version, lang), lang)
+task_options = lib.options(version, lang)
+filters, problems = lib.filter_widgets(task_options, lang)
 widgets.notice_invalid_url(problems, lang)
 built_on = data.built_on_text(version, lang)
 
@@ -48,7 +49,7 @@ else:
     st.caption(t("tasks.matrix.subtitle", lang) + " " + t("tasks.matrix.caption", lang))
     widgets.csv_download(view.matrix, "nhiem-vu-ma-tran", lang, "tasks_matrix_csv")
     export_ui.chart_export(figure, key="tasks_matrix", lang=lang, source=view.selection_documents,
-                           data_frame=view.matrix)
+                           data_frame=view.matrix, filters=lib.filter_summary(filters, task_options, lang))
 
 if filters.cell is not None:
     columns = st.columns([4, 1])

@@ -64,6 +64,7 @@ elif st.session_state.get("trajectory.last_indicator") != indicator:
 else:
     st.session_state["trajectory.provinces"] = [p for p in st.session_state["trajectory.provinces"]
                                                 if p in province_codes]
+st.session_state["trajectory.last_options"] = province_codes
 provinces = st.multiselect(t("trajectory.filter.provinces", lang), province_codes, format_func=names.get,
                            key="trajectory.provinces", help=t("trajectory.filter.provinces_help", lang),
                            placeholder=t("trajectory.filter.provinces_placeholder", lang))
@@ -111,7 +112,12 @@ st.plotly_chart(figure, key="trajectory.chart", config={"displaylogo": False})
 
 widgets.csv_download(shown.csv, f"lo-trinh-2030_{indicator}", lang, key="trajectory.download")
 export_ui.chart_export(figure, key="trajectory_chart", lang=lang, source=[p.document_number for p in paths],
-                       data_frame=shown.csv)
+                       data_frame=shown.csv, filters={
+                           t("trajectory.filter.indicator", lang): getattr(option_rows[indicator], f"label_{lang}"),
+                           t("trajectory.filter.provinces", lang): export_ui.chosen_text(
+                               provinces, province_codes, names.get, lang) if provinces
+                           else t("export.filter.none", lang),
+                           t("trajectory.filter.projection", lang): export_ui.flag_text(projection, lang)})
 
 st.subheader(t("trajectory.table.title", lang))
 widgets.html_block(shown.tables)  # the summary by plan and the values by year, built once per selection

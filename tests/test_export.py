@@ -433,7 +433,7 @@ def test_export_menu_adds_the_chart_to_the_deck_once(app_env):
     deck = at.session_state["deck"]
     assert len(deck) == 1
     assert deck[0]["title"] == "Tăng trưởng dịch vụ"
-    assert deck[0]["source"] == ["Kế hoạch 117/KH-UBND — Hải Phòng (cũ)"]  # the former city, before the merger
+    assert deck[0]["source"] == ["Kế hoạch 117/KH-UBND — Hải Phòng (cũ)"]  # the former Hải Phòng (v_province_keys)
     assert json.loads(deck[0]["figure"])["data"][0]["x"] == ["Hải Phòng"]
 
 
@@ -444,7 +444,8 @@ def _menu_script():
     from dashboard_lib import data, export_ui
     st.session_state["warehouse_version"] = data.current_version()
     export_ui.export_controls(go.Figure(go.Bar(x=["Hải Phòng"], y=[10.4])), key="t", title="Tăng trưởng",
-                              unit="%", source=["117/KH-UBND"], data_frame=None, lang=st.session_state["lang"])
+                              unit="%", source=["117/KH-UBND"], data_frame=None, filters={},
+                              lang=st.session_state["lang"])
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -510,3 +511,115 @@ def test_chart_subtitle_is_kept_when_none_is_given_and_unit_not_repeated():
     assert kept.layout.title.subtitle.text == "Đơn vị: %/năm. Mỗi hàng là một giá trị."
     dropped = export.figure_for_export(fig, title="Tiêu đề", subtitle="", build_date=BUILT, lang="vi")
     assert dropped.layout.title.subtitle.text == ""
+
+
+# ---------------------------------------------------------------- what an exported workbook says (issue 17)
+
+INTERNAL_NAMES = {"target_id", "entity", "row_label", "kind_label", "value_text", "benchmark_low", "benchmark_high",
+                  "benchmark_text", "benchmark_document", "_national", "approximate", "indicator", "unit"}
+
+
+def _translated(lang: str) -> set[str]:
+    from dashboard_lib.i18n import table
+    return {texts[0 if lang == "vi" else 1] for texts in table().values()}
+
+
+def _readme(book) -> str:
+    return "\n".join(str(cell.value) for row in book.worksheets[0].iter_rows() for cell in row if cell.value)
+
+
+def test_workbook_of_the_range_chart_data_has_only_translated_headers():
+    """The data behind a range chart (charts.target_ranges_data, internal names) never reaches a reader's workbook
+    under those names: only columns with a translated header are written."""
+    from dashboard_lib import charts
+    frame = pd.DataFrame([{
+        "target_id": "X-1", "province_code": "60", "province_name_vi": "Bình Thuận", "province_name_en": "Binh Thuan",
+        "indicator": "services_growth", "indicator_label_vi": "Tăng trưởng", "indicator_label_en": "Growth",
+        "kind": "target", "comparator": "range", "approximate": True, "value_low": 7.0, "value_high": 8.0,
+        "unit": "pct_per_year", "unit_symbol_vi": "%/năm", "unit_symbol_en": "%/year", "target_year": 2025,
+        "period_start": 2021, "period_end": 2025, "document_id": "BTN", "document_number": "969/KH-UBND",
+        "document_implements": "TTG-283", "section": "I", "citation": "khoảng 7-8%"}])
+    plot = charts.target_ranges_data(frame, "en")
+    for data_frame in (plot, charts.ranges_chart(plot, "en").table.to_pandas()):
+        book = open_book(export.build_workbook(data_frame, None, {"Indicator": "Growth"}, BUILT, "en"))
+        headers = [cell.value for cell in book["Data"][1]]
+        assert headers and not set(headers) & INTERNAL_NAMES
+        assert set(headers) <= _translated("en"), set(headers) - _translated("en")
+        sources = [cell.value for cell in book["Sources"][1]][1:]
+        assert sources[:2] == ["Document", "Section"] and sources[2] in ("Clause (verbatim)", "Verbatim citation")
+    assert "about 7–8%/year" in [cell.value for cell in book["Data"]["C"]]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_sector_chart_workbook_states_the_filters_that_produced_it(app_env, monkeypatch, lang):
+    """The sector page's workbook said 'Bộ lọc đã chọn: (không lọc)' for a filtered view and carried internal
+    column names. What the page hands the export menu now names every filter and its choice."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard_lib import export_ui, widgets
+    from dashboard_lib.i18n import t
+    captured: dict = {}
+    monkeypatch.setattr(export_ui, "_menu_content", lambda fig, **kwargs: captured.update(kwargs))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    for name in [n for n in at.query_params if n != "lang"]:
+        del at.query_params[name]
+    at.query_params["province"] = "60,51"
+    at.query_params["year"] = "2025"
+    at.switch_page("pages/sector_targets.py").run()
+    at.session_state["sector_chart-export-menu"] = True  # what opening the menu does
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    filters = captured["filters"]
+    book = open_book(export.build_workbook(widgets.as_frame(captured["data_frame"]), None, filters, BUILT, lang))
+    readme = _readme(book)
+    assert t("export.readme.no_filters", lang) not in readme
+    for label in (t("sector.filter.province", lang), t("sector.filter.year", lang), t("sector.filter.indicator", lang)):
+        assert label in readme
+    names = {"vi": ("Bình Thuận", "Quảng Ngãi"), "en": ("Binh Thuan", "Quang Ngai")}[lang]
+    province_line = filters[t("sector.filter.province", lang)]
+    assert all(name in province_line for name in names) and "2025" == filters[t("sector.filter.year", lang)]
+    headers = [cell.value for cell in book.worksheets[1][1]]
+    assert not set(headers) & INTERNAL_NAMES and set(headers) <= _translated(lang)
+
+
+def test_an_unfiltered_workbook_says_so_and_chosen_text_says_all():
+    from dashboard_lib import export_ui
+    book = open_book(export.build_workbook(selection(), None, {}, BUILT, "vi"))
+    assert "(không lọc)" in _readme(book)
+    assert export_ui.chosen_text(["a", "b"], ["a", "b"], str, "en") == "All"
+    assert export_ui.chosen_text([], ["a", "b"], str, "vi") == "Tất cả"
+    assert export_ui.chosen_text(["b"], ["a", "b"], str.upper, "en") == "B"
+
+
+@pytest.mark.parametrize("page, key", [("dashboard.py", "overview_chart"), ("pages/sector_targets.py", "sector_chart"),
+                                       ("pages/map.py", "map_chart"), ("pages/trajectories.py", "trajectory_chart"),
+                                       ("pages/tasks.py", "tasks_matrix")])
+def test_every_chart_workbook_states_its_filters_under_translated_headers(app_env, monkeypatch, page, key):
+    """Each page hands the export menu the filters of its view and a table whose headers are all translated: the
+    workbook's read-me names them, its data sheet holds every column of that table."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard_lib import export_ui, widgets
+    from dashboard_lib.i18n import t
+    captured: dict = {}
+    monkeypatch.setattr(export_ui, "_menu_content", lambda fig, **kwargs: captured.update(kwargs))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.run()
+    if page != "dashboard.py":
+        for name in [n for n in at.query_params if n != "lang"]:
+            del at.query_params[name]
+        at.switch_page(page).run()
+    at.session_state[f"{key}-export-menu"] = True
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    filters, frame = captured["filters"], widgets.as_frame(captured["data_frame"])
+    assert filters and all(str(label) and str(value) for label, value in filters.items())
+    book = open_book(export.build_workbook(frame, None, filters, BUILT, "en"))
+    readme = _readme(book)
+    assert t("export.readme.no_filters", "en") not in readme and all(str(label) in readme for label in filters)
+    headers = [cell.value for cell in book.worksheets[1][1]]
+    assert headers == [export._header(c, "en") for c in frame.columns], "every column of the table, none dropped"
+    assert set(headers) <= _translated("en") and not set(headers) & INTERNAL_NAMES

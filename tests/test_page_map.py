@@ -42,9 +42,11 @@ PROVINCES = {r["province_code"]: r for r in read("provinces.csv")}
 PROVINCES_2025 = {r["province_2025_code"]: r for r in read("provinces_2025.csv")}
 DOCUMENTS = {r["document_id"]: r for r in read("documents.csv")}
 PLANNED = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"}
-# the plans of the 63 provinces (the 63-province view never counts a 2025 resolution as a plan)
+MERGED_2025 = {code for code, p in PROVINCES_2025.items() if p["merged"] == "true"}
+# The old provinces with a plan: plans of the 63 provinces, and plans adopted since 1 July 2025 by a province that
+# kept its territory (Thanh Hóa's '38' is the same unit in both eras; Lâm Đồng's '68' of 2025 is not the old one).
 PLANNED_63 = {d["province_code"] for d in DOCUMENTS.values() if d["scope"] == "provincial"
-              and (d.get("province_era") or "63") == "63"}
+              and (d.get("province_era") != "34" or d["province_code"] not in MERGED_2025)}
 
 
 def mid(row: dict) -> float:
@@ -438,3 +440,78 @@ def test_colour_by_progress(boundary_env):
     grey = [tr for tr in traces(fig, "status") if tr["meta"]["status"] == "not_assessable"]
     assert grey and "60" not in grey[0]["locations"]
     assert at.query_params["mode"] in (["progress"], "progress")
+
+
+def test_convert_selection_prefers_the_predecessor_with_a_plan():
+    import pandas as pd
+    provinces = pd.DataFrame({"province_code": ["60", "67", "68", "93", "92"],
+                              "province_2025_code": ["68", "68", "68", "92", "92"]})
+    assert maps.convert_selection("68", "34", "63", provinces, {"60"}) == "60"
+    assert maps.convert_selection("68", "34", "63", provinces, {"60", "68"}) == "68"  # its own code first
+    assert maps.convert_selection("68", "34", "63", provinces, set()) == "68"          # no plan: the same code
+    assert maps.convert_selection("92", "34", "63", provinces, {"93"}) == "93"
+    assert maps.convert_selection("60", "63", "34", provinces, {"60"}) == "68"
+
+
+def test_csv_states_each_value_as_the_labels_do(boundary_env):
+    """The map's CSV (and the workbook built from it) holds each value as its plan states it, the text the map's
+    label and hover show, beside the numbers."""
+    from dashboard_lib import formatting
+    at = open_map("vi", indicator="services_share_grdp", year="2025", view="63")
+    md = maps.cached_map_data(at.session_state["warehouse_version"], "63", "services_share_grdp", 2025, "value")
+    frame = maps.csv_frame(md, "vi")
+    binh_thuan = frame[frame[t("map.csv.province_code", "vi")] == "60"]
+    assert list(binh_thuan[t("col.value", "vi")]) == ["khoảng 36,5–37%"]
+    [labels] = traces(figure(at), "value_labels")
+    stated = {r["province_code"]: formatting.stated_value(r, "vi", md.unit_symbol["vi"])
+              for r in md.values.to_dict("records")}
+    assert set(frame[t("col.value", "vi")]) == set(stated.values())
+    assert {text.replace("<b>", "").replace("</b>", "") for text in labels["text"]} <= set(stated.values())
+
+
+@pytest.mark.parametrize("lang, stated, midpoint", [("vi", "khoảng 36,5–37%", "36,75"), ("en", "about 36.5–37%", "36.75")])
+def test_map_labels_a_range_with_what_the_plan_says(boundary_env, lang, stated, midpoint):
+    """Bình Thuận's 'khoảng 36,5–37%' share was labelled '36,75 %', a number no plan states: the colour may come
+    from the midpoint, the label and the panel say what the plan says (formatting.stated_value)."""
+    at = open_map(lang, indicator="services_share_grdp", year="2025", view="63", province="60")
+    fig = figure(at)
+    [labels] = traces(fig, "value_labels")
+    texts = [text.replace("<b>", "").replace("</b>", "") for text in labels["text"]]
+    assert stated in texts
+    assert not any(midpoint in text for text in texts)
+    assert colours(fig)["60"] == pytest.approx(36.75)  # the colour is still the midpoint
+    panel = " ".join(e.value for e in at.text)
+    assert stated in panel
+
+
+def test_map_labels_of_a_unit_with_several_values_list_each():
+    import pandas as pd
+    md = maps.MapData.__new__(maps.MapData)
+    object.__setattr__(md, "mode", "value")
+    object.__setattr__(md, "unit_symbol", {"vi": "%", "en": "%"})
+    object.__setattr__(md, "values", pd.DataFrame([
+        {"unit_code": "31", "value_low": 30.0, "value_high": 30.0, "comparator": "exact", "approximate": False},
+        {"unit_code": "31", "value_low": 35.0, "value_high": 40.0, "comparator": "range", "approximate": True}]))
+    assert maps.value_labels(md, ["31"], "vi") == ["30%; khoảng 35–40%"]
+
+
+def test_switching_to_63_selects_the_old_province_whose_plan_was_shown(boundary_env):
+    """Lâm Đồng of today lists Bình Thuận's plan; switched to the 63 provinces, the selection goes to Bình Thuận
+    (its plan), not to the old Lâm Đồng, which has none ('no plan loaded')."""
+    assert "68" not in PLANNED_63 and "60" in PLANNED_63 and PROVINCES["60"]["province_2025_code"] == "68"
+    at = open_map("vi", indicator="services_share_grdp", view="34", province="68")
+    assert PROVINCES["60"]["name_vi"] in " ".join(e.value for e in at.text)
+    [view] = [r for r in at.radio if r.key == "map_view"]
+    view.set_value("63").run()
+    assert not at.exception
+    assert at.query_params["province"] == "60"
+    assert traces(figure(at), "selected")[0]["locations"] == ["60"]
+    assert not any(t("map.panel.no_plan", "vi", name=PROVINCES["68"]["name_vi"]) in i.value for i in at.info)
+
+
+def test_the_colour_of_a_range_is_called_its_midpoint(boundary_env):
+    at = open_map("en", indicator="services_share_grdp", year="2025", view="63", province="60")
+    hover = hover_of(figure(at), "60")
+    assert "about 36.5–37%" in hover and t("map.hover.colour_mid", "en", value="36.75%") in hover
+    panel = " ".join(e.value for e in at.text)
+    assert t("map.panel.colour_mid", "en", value="36.75%") in panel

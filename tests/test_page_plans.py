@@ -79,12 +79,13 @@ def test_default_view_lists_every_plan_and_every_target(app_env, lang):
     # Each target carries its verbatim clause and a link that opens this page on it.
     citations = dict(zip(curated_targets()["target_id"], curated_targets()["citation"]))
     by_id = shown.set_index("ID")
+    no_clause = t("source.none", lang).rstrip(".")  # a value read from a listed source says where, never 'None'
     for target_id, citation in citations.items():
         shown_citation = by_id.loc[target_id, t("col.citation", lang)]
         if isinstance(citation, str):
             assert shown_citation == citation
-        else:  # read in a report: no clause, its source instead
-            assert not isinstance(shown_citation, str) or not shown_citation
+        else:
+            assert shown_citation.startswith(no_clause), shown_citation
             assert by_id.loc[target_id, t("col.source", lang)].startswith(
                 (t("tier.official_report", lang), t("tier.press", lang)))
         assert by_id.loc[target_id, t("plans.col.link", lang)] == f"?target={target_id}&lang={lang}"
@@ -310,3 +311,17 @@ def test_long_tables_show_part_with_a_note_and_a_complete_csv(app_env, monkeypat
     at.run()
     assert at.query_params["target"] == chosen
     assert t("plans.clause.heading", "en", id=chosen) in page_text(at)
+
+
+def test_every_document_type_has_its_english_name_on_every_page(app_env):
+    """The plans page failed in English ('plans.type.government_resolution' missing) once resolutions were
+    loaded, while the overview and the exports wrote the key in words ('Party resolution'): one translation of
+    each type, from translations.csv, everywhere."""
+    from dashboard_lib.i18n import table
+    keys = set(documents()["document_type_key"])
+    assert {f"plans.type.{k}" for k in keys} <= set(table())
+    at = open_page("en")
+    assert not at.exception
+    shown = {v for d in at.dataframe if t("col.document_type", "en") in d.value.columns
+             for v in d.value[t("col.document_type", "en")]}
+    assert shown and shown <= {t(f"plans.type.{k}", "en") for k in keys}

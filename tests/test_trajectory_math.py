@@ -34,6 +34,7 @@ def row(document_id: str, province_code: str, indicator: str, measure: str, low:
         "unit_decimals": 1, "comparator": comparator,
         "period_start": period[0] if period else pd.NA, "period_end": period[1] if period else pd.NA,
         "target_year": year, "citation": citation, "section": "", "document_id": document_id,
+        "approximate": comparator == "about",  # v_targets.approximate
         "document_number": f"{document_id}/KH", "horizon_end": horizon_end, "sector_order": 1,
     }
 
@@ -336,3 +337,28 @@ def test_shown_paths_keep_the_first_provincial_plans_and_every_national_one():
     assert [p.document_id for p in paths] == ["C", "A", "B", "N"]
     assert [p.document_id for p in tr.shown_paths(paths, 2)] == ["C", "A", "N"]
     assert [p.document_id for p in tr.shown_paths(paths, 5)] == ["C", "A", "B", "N"]
+
+
+def test_a_hedged_range_keeps_its_about_in_the_stated_figures():
+    """'khoảng 7–8%/năm' (a range the warehouse flags approximate) is stated with its 'khoảng' beside the path,
+    in the points-only hover and the checks, like every other table and chart (formatting.value_label)."""
+    hedged = {**growth("A", "60", 7, 8, comparator="range"), "approximate": True}
+    plain = growth("B", "51", 7, 7.5, comparator="range")
+    paths = tr.build_paths(frame(hedged, plain), "services_growth", ["60", "51"])
+    meta = {"symbol_vi": "%/năm", "symbol_en": "%/year"}
+    assert tr.stated_text(only(paths, "A"), meta, "vi") == "khoảng 7–8%/năm (2021–2025)"
+    assert tr.stated_text(only(paths, "A"), meta, "en") == "about 7–8%/year (2021–2025)"
+    assert tr.stated_text(only(paths, "B"), meta, "vi") == "7–7,5%/năm (2021–2025)"
+
+
+def test_csv_qualifier_keeps_about_for_a_hedged_range():
+    """The trajectory CSV's qualifier column dropped 'khoảng' from a hedged range (7–8 %/năm of 531/QĐ-TTg)."""
+    hedged = {**growth("A", "60", 7, 8, comparator="range"), "approximate": True}
+    bound = {**growth("B", "51", 8.7, comparator="at_least"), "approximate": True}
+    paths = tr.build_paths(frame(hedged, bound), "services_growth", ["60", "51"])
+    meta = tr.indicator_meta(frame(hedged, bound), "services_growth")
+    csv = tr.csv_frame(tr.implied_numbers(paths), meta, "vi")
+    from dashboard_lib.i18n import t
+    by_plan = csv.groupby(t("col.document", "vi"))[t("trajectory.col.qualifier", "vi")].agg(lambda s: set(s) - {""})
+    assert by_plan["A/KH"] == {"khoảng"}
+    assert by_plan["B/KH"] == {"ít nhất khoảng"}

@@ -74,23 +74,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def _free_ports(count: int) -> int:
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no free consecutive ports")
+    from deploy.local import free_port_block
+    return free_port_block(count)
 
 
 def admin(settings: local.Settings, command: str) -> str:

@@ -392,6 +392,29 @@ def status(settings: Settings, smoke: bool = True) -> dict:
     return report
 
 
+
+def free_port_block(count: int) -> int:
+    """The first of `count` consecutive free loopback ports (a balancer and its replicas on loopback)."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count > 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no free consecutive ports")
+
 def _print_status(report: dict) -> bool:
     ok = report["balancer"] and all(r["alive"] and r["health"] == 200 and r["balancer"] == "UP"
                                     for r in report["replicas"]) and bool(report["replicas"])

@@ -11,9 +11,11 @@ from . import config
 def _print_summary(summary: dict) -> None:
     print(f"{summary['documents']} documents, {summary['values']} values "
           f"({summary['citations_verified']} citations verified against their source)")
-    for title, counts in (("by province", summary["by_province"]), ("by sector", summary["by_sector"]),
-                          ("by kind", summary["by_kind"])):
+    for title, counts in (("by province (era:code)", summary["by_province"]), ("by sector", summary["by_sector"]),
+                          ("by kind", summary["by_kind"]), ("by source tier", summary.get("by_source_tier", {})),
+                          ("2026–2030 targets of the 34 provinces, by indicator", summary.get("by_indicator_2025", {}))):
         print(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"  achieved values: {summary.get('achieved', 0)}")
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -26,6 +28,12 @@ def _build(args: argparse.Namespace) -> int:
     else:
         result = build(warehouse=Path(args.warehouse) if args.warehouse else None, sources_dir=sources,
                        with_maps=not args.no_maps)
+    return _report(result, "Check passed; nothing built." if args.check else f"Built {result.warehouse}")
+
+
+def _report(result, success: str) -> int:
+    """Warnings, then every error with file, row and field (exit 1, nothing built), or the counts and `success`."""
+    from .warehouse import summarise
     for issue in result.warnings:
         print(issue)
     if not result.ok:
@@ -34,31 +42,20 @@ def _build(args: argparse.Namespace) -> int:
         print(f"\n{len(result.errors)} error(s); nothing was built and the existing warehouse is untouched.",
               file=sys.stderr)
         return 1
-    from .warehouse import summarise
     _print_summary(summarise(result.tables))
-    print("Check passed; nothing built." if args.check else f"Built {result.warehouse}")
+    print(success)
     return 0
 
 
 def _ensure(args: argparse.Namespace) -> int:
     """Build the warehouse only when it is missing or older than the curated files (what the dashboard does on its
     first run; scripts/run.sh does it before the server starts, so no visitor waits)."""
-    from .warehouse import ensure_warehouse, summarise
+    from .warehouse import ensure_warehouse
     result = ensure_warehouse(progress=print)
     if result is None:
         print(f"The warehouse is up to date: {config.warehouse_path()}")
         return 0
-    for issue in result.warnings:
-        print(issue)
-    if not result.ok:
-        for issue in result.errors:
-            print(issue, file=sys.stderr)
-        print(f"\n{len(result.errors)} error(s); nothing was built and the existing warehouse is untouched.",
-              file=sys.stderr)
-        return 1
-    _print_summary(summarise(result.tables))
-    print(f"Built {result.warehouse}")
-    return 0
+    return _report(result, f"Built {result.warehouse}")
 
 
 def _export_data(args: argparse.Namespace) -> int:

@@ -257,10 +257,21 @@ def _build(data_dir: Path, warehouse: Path, sources_dir: Path | None, with_maps:
 
 def summarise(tables: CuratedData) -> dict:
     targets = tables["targets"]
+    eras = dict(zip(tables["documents"]["document_id"], tables["documents"]["province_era"].fillna("")))
+    # a province's count is read by era: '63:31' the former Hải Phòng's plans, '34:31' the Hải Phòng of today's
+    keyed = [f"{eras.get(d, '') or 'national'}:{c}" if c != "VN" else "VN"
+             for d, c in zip(targets["document_id"], targets["province_code"])]
+    by_indicator = targets[[eras.get(d) == "34" for d in targets["document_id"]]].groupby("indicator_key").size()
+    achieved = tables.get("achieved")
     return {
         "documents": len(tables["documents"]),
         "values": len(targets),
-        "by_province": targets.groupby("province_code").size().to_dict(),
+        "by_province": pd.Series(keyed, dtype=str).value_counts().to_dict() if len(targets) else {},
+        "by_indicator_2025": by_indicator.to_dict(),
+        "by_source_tier": targets["source_id"].map(
+            dict(zip(tables["sources"]["source_id"], tables["sources"]["tier"]))).fillna("primary_text")
+        .value_counts().to_dict() if len(targets) else {},
+        "achieved": len(achieved) if achieved is not None else 0,
         "by_sector": targets.groupby("sector_key").size().to_dict(),
         "by_kind": targets.groupby("kind").size().to_dict(),
         "citations_verified": int(targets["citation_verified"].fillna(False).sum()),

@@ -62,26 +62,8 @@ def run(coroutine):
 
 
 def _free_ports(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count > 65535:
-            continue
-        try:
-            sockets = []
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no free consecutive ports")
+    from deploy.local import free_port_block
+    return free_port_block(count)
 
 
 def rows_for(document_id: str, data: Path) -> tuple[list[dict], str]:

@@ -59,8 +59,9 @@ SEQUENTIAL = ["#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", 
 DIVERGING = ["rgb(179,88,6)", "rgb(224,130,20)", "rgb(253,184,99)", "rgb(254,224,182)", "rgb(247,247,247)",
              "rgb(216,218,235)", "rgb(178,171,210)", "rgb(128,115,172)", "rgb(84,39,136)"]
 # Provinces without a colour value: three greys, each named in the legend.
-STATUS_COLOURS = {"no_plan": "#dcdcdc", "no_value": "#b4b4b4", "no_benchmark": "#8c8c8c", "not_assessable": "#9a9a9a"}
-STATUS_ORDER = ("no_value", "no_benchmark", "not_assessable", "no_plan")
+STATUS_COLOURS = {"no_plan": "#dcdcdc", "no_value": "#b4b4b4", "no_benchmark": "#8c8c8c", "not_assessable": "#9a9a9a",
+                  "not_found": "#f0e6c8"}
+STATUS_ORDER = ("no_value", "not_found", "no_benchmark", "not_assessable", "no_plan")
 BORDER = "#ffffff"
 SELECTED_BORDER = "#111111"
 TEXT_DARK, TEXT_LIGHT = "#1a1a1a", "#ffffff"
@@ -269,8 +270,11 @@ def select_values(targets: pd.DataFrame, indicator: str, year: int | str, view: 
 
 def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_df: pd.DataFrame,
              planned: pd.DataFrame, units_ref: pd.DataFrame, *, indicator: str, year: int | str,
-             view: str, mode: str, built_on: str = "") -> MapData:
+             view: str, mode: str, built_on: str = "", not_found: frozenset = frozenset()) -> MapData:
     """Colour value and status of every map unit, and the values behind them.
+
+    `not_found`: the provinces of today whose adopted target for this indicator no stored source gives (the reviewed
+    gaps of data/coverage_gaps.csv): in the 34-province view they say so instead of 'no value'.
 
     status: 'value' (coloured), 'no_plan' (no plan of the unit's provinces is loaded), 'no_value' (a plan is
     loaded but sets no value for this indicator and year), 'no_benchmark' (difference mode: no national target
@@ -311,7 +315,8 @@ def map_data(targets: pd.DataFrame, provinces_df: pd.DataFrame, provinces_2025_d
         counts.append(counted.get(code, 0))
         if not counted.get(code):
             has_plan = any(m in planned for m in unit_members) or (view == "34" and code in planned_today)
-            statuses.append("no_value" if has_plan else "no_plan")
+            statuses.append("not_found" if view == "34" and code in not_found else
+                            "no_value" if has_plan else "no_plan")
             zs.append(math.nan)
             combined.append(False)
         elif not numbers:
@@ -480,6 +485,8 @@ def unit_hover(md: MapData, lang: str) -> dict[str, str]:
             lines.append(t("map.status.no_value.hover", lang))
         elif status == "not_assessable":
             lines.append(t("map.status.not_assessable.hover", lang))
+        elif status == "not_found":
+            lines.append(t("map.status.not_found.hover", lang))
         if md.view == "63":
             own = member.get(unit["code"])
             if own is not None and own["merged_2025"]:
@@ -1126,7 +1133,16 @@ def _indicator_targets(version, indicator: str) -> pd.DataFrame:
 def cached_map_data(version, view: str, indicator: str, year: int | str, mode: str) -> MapData:
     return map_data(_indicator_targets(version, indicator), provinces(version), provinces_2025(version),
                     plan_documents(version), units_reference(version), indicator=indicator, year=year, view=view,
-                    mode=mode, built_on=built_on(version))
+                    mode=mode, built_on=built_on(version), not_found=_not_found(version, indicator))
+
+
+def _not_found(version, indicator: str) -> frozenset:
+    """The provinces of today whose adopted target for `indicator` was searched for and not found (reviewed)."""
+    try:
+        frame = data.run(version, "SELECT province_2025_code FROM coverage_gaps WHERE indicator_key = ?", (indicator,))
+    except Exception:  # noqa: BLE001 - a warehouse built before the gaps were curated
+        return frozenset()
+    return frozenset(frame["province_2025_code"])
 
 
 @data.shared(max_entries=128)

@@ -515,3 +515,16 @@ def test_the_colour_of_a_range_is_called_its_midpoint(boundary_env):
     assert "about 36.5–37%" in hover and t("map.hover.colour_mid", "en", value="36.75%") in hover
     panel = " ".join(e.value for e in at.text)
     assert t("map.panel.colour_mid", "en", value="36.75%") in panel
+
+
+def test_reviewed_gaps_are_named_on_the_34_province_map(boundary_env):
+    """A province whose adopted GRDP growth target no stored source gives is drawn as a reviewed gap, not as a
+    province without a plan."""
+    gaps = {r["province_2025_code"] for r in read("coverage_gaps.csv") if r["indicator_key"] == "grdp_growth"}
+    at = open_map("vi", indicator="grdp_growth", year="latest", view="34")
+    fig = figure(at)
+    [found] = [tr for tr in traces(fig, "status") if tr["meta"]["status"] == "not_found"]
+    coloured = set(colours(fig))
+    assert gaps and set(found["locations"]) == gaps - coloured
+    assert found["name"] == t("map.status.not_found", "vi")
+    assert t("map.status.not_found.hover", "vi") in hover_of(fig, sorted(gaps - coloured)[0])

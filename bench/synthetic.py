@@ -190,9 +190,12 @@ def generate(out: Path, scale: float, seed: int = DEFAULT_SEED, with_tasks: bool
         national = [d for d in documents if d["scope"] == "national"]
         implemented = national[implements % len(national)]["document_id"] if implements is not None and national \
             else ""
+        # a plan issued since 1 July 2025 belongs to one of the 34 provinces: the one this province became part of
+        era = "34" if issue_year >= 2026 else "63"
+        code = province["province_2025_code"] if era == "34" else province["province_code"]
         documents.append({
             "document_id": f"P{province['province_code']}-S{i + 1:04d}-{issue_year}", "scope": "provincial",
-            "province_code": province["province_code"], "document_number": f"{number}/{suffix}",
+            "province_code": code, "province_era": era, "document_number": f"{number}/{suffix}",
             "document_type_key": key, "document_type_vi": type_vi,
             "title_vi": f"[Synthetic] {type_vi} phát triển khu vực dịch vụ {kind_of} {province['name_vi']} "
                         f"giai đoạn {start} - {end}",

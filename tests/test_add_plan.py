@@ -623,7 +623,7 @@ def test_a_busy_data_folder_asks_to_try_again_and_a_save_offers_the_plan_for_the
     assert folder_hash(editor) == before and not warehouse_path().exists()
 
     at.button(key="add_save").click().run()
-    assert t("add.result.saved", "en", document_id=DOCUMENT_ID, n=4) in texts(at.success)
+    assert t_markdown("add.result.saved", "en", document_id=DOCUMENT_ID, n=4) in texts(at.success)
     assert_saved(editor)
     downloads = [e for e in at.get("download_button")]
     assert len(downloads) == 3

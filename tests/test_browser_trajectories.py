@@ -75,7 +75,7 @@ def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, 
         first, last = hai_phong.iloc[0], hai_phong.iloc[-1]
         pace = (last["value_low"] - first["value_low"]) / (last["target_year"] - first["target_year"])
         assert projected[0]["y"][-1] == pytest.approx(last["value_low"] + pace * (2030 - last["target_year"]))
-        assert _chips(page) == ["Hải Phòng", "Quảng Ngãi"]
+        assert _chips(page) == ["Hải Phòng (cũ)", "Quảng Ngãi (cũ)"]  # the former provinces, before the merger
 
         page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
         page.wait_for_function("() => document.querySelector('h1') && "
@@ -83,7 +83,7 @@ def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, 
                                timeout=60_000)
         wait_idle(page)
         page.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=\"stMultiSelect\"] [data-tag]'))"
-                               ".some(tag => tag.getAttribute('aria-label') === 'Haiphong')", timeout=30_000)
+                               ".some(tag => tag.getAttribute('aria-label') === 'Haiphong (former)')", timeout=30_000)
         legend = t("trajectory.projection_legend", "en")
         page.wait_for_function("legend => Array.from(document.querySelectorAll('.js-plotly-plot'))"
                                ".some(gd => gd.data.some(tr => (tr.name || '').includes(legend)))", arg=legend,
@@ -91,7 +91,7 @@ def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, 
         query = parse_qs(urlparse(page.url).query)
         assert query["lang"] == ["en"] and query["indicator"] == ["services_share_grdp"]
         assert query["provinces"] == ["31,51"] and query["projection"] == ["1"]
-        assert _chips(page) == ["Haiphong", "Quang Ngai"]
+        assert _chips(page) == ["Haiphong (former)", "Quang Ngai (former)"]
         indicators = pd.read_csv(DATA / "indicators.csv").set_index("indicator_key")
         shown = page.locator('[data-testid="stSelectbox"] input').first.input_value()
         assert shown.startswith(indicators.loc["services_share_grdp", "label_en"]), shown

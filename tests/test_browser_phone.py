@@ -18,7 +18,7 @@ CHART_BOXES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).
                           return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
     const texts = Array.from(gd.querySelectorAll('.main-svg text'))
         .filter(node => node.textContent.trim() && node.getBoundingClientRect().width > 0)
-        .map(node => ({text: node.textContent, ...box(node)}));
+        .map(node => ({text: node.textContent, kind: node.getAttribute('class') || '', ...box(node)}));
     return {chart: box(gd.querySelector('.main-svg')), plot: box(gd.querySelector('.draglayer .nsewdrag')),
             legend: box(gd.querySelector('g.legend')), title: box(gd.querySelector('.gtitle-subtitle'))
                 || box(gd.querySelector('.gtitle')), texts};
@@ -73,5 +73,35 @@ def test_overview_range_charts_read_on_a_phone(served, browser, lang, path):
             assert rows and all(item["left"] >= chart["plot"]["left"] - 1 for item in rows)
             assert chart["plot"]["right"] - chart["plot"]["left"] >= 0.8 * (chart["chart"]["right"]
                                                                              - chart["chart"]["left"])
+    finally:
+        context.close()
+
+
+def _overlap(a: dict | None, b: dict | None) -> bool:
+    return bool(a and b) and a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] \
+        and b["top"] < a["bottom"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_map_title_reads_on_a_phone_beside_the_toolbar(served, browser, lang):
+    context, page, errors = open_phone(browser, f"{served}/map?lang={lang}", f"phone_map_{lang}.png")
+    try:
+        assert_clean(page, [e for e in errors if "ResizeObserver" not in e])
+        [chart] = page.evaluate(CHART_BOXES)
+        titles = [item for item in chart["texts"]  # title, subtitle, source line
+                  if any(kind in item["kind"] for kind in ("gtitle", "annotation-text"))]
+        edge = chart["chart"]
+        assert titles and all(edge["left"] - 1 <= item["left"] and item["right"] <= edge["right"] + 1
+                              for item in titles), titles
+        # the toolbars shown when the chart is touched (Plotly's and Streamlit's) sit above the title
+        page.locator(PLOT).first.hover(position={"x": 60, "y": 200})
+        page.wait_for_timeout(800)
+        bars = page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.js-plotly-plot .modebar, [data-testid="stElementToolbar"]'))
+            .map(node => node.getBoundingClientRect()).filter(r => r.width > 0)
+            .map(r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom}))""")
+        title = page.evaluate("""() => { const r = document.querySelector('.js-plotly-plot .gtitle')
+            .getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }""")
+        assert bars and not any(_overlap(bar, title) for bar in bars), (bars, title, chart["chart"])
     finally:
         context.close()

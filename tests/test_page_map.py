@@ -515,3 +515,32 @@ def test_the_colour_of_a_range_is_called_its_midpoint(boundary_env):
     assert "about 36.5–37%" in hover and t("map.hover.colour_mid", "en", value="36.75%") in hover
     panel = " ".join(e.value for e in at.text)
     assert t("map.panel.colour_mid", "en", value="36.75%") in panel
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("shape", ["boundary", "tile"])
+def test_map_reads_on_a_phone_and_names_its_source_once(app_env, lang, shape):
+    """On a 390 px phone the figure's title and subtitle were cut (Plotly does not wrap them), the chart's toolbar
+    sat on the title, the intro pointed to "the panel on the right" (below the map on a phone) and the source line
+    was shown twice, in the figure and under it. Title, subtitle and source are wrapped to a phone's width, the
+    title starts below the toolbar's strip, the intro names the panel by its heading, and the source is the
+    figure's own only (exports keep it)."""
+    import re
+    from dashboard_lib import charts
+    at = open_map(lang, map=shape)
+    fig = figure(at)
+    layout = fig["layout"]
+    title = layout["title"]
+    for text, limit in ((title["text"], charts.TITLE_CHARS), (title["subtitle"]["text"], charts.SUBTITLE_CHARS),
+                        (layout["annotations"][0]["text"], charts.SOURCE_CHARS)):
+        lines = [re.sub(r"<[^>]+>", "", line) for line in text.split("<br>")]
+        assert all(len(line) <= limit for line in lines), lines
+    assert title["yref"] == "container" and title["yanchor"] == "top"
+    assert (1 - title["y"]) * layout["height"] >= maps.TOOLBAR - 0.5  # the toolbar's strip is kept free
+    assert layout["margin"]["t"] >= maps.TOOLBAR + 24 * (title["text"].count("<br>") + 1)
+    source = layout["annotations"][0]["text"].replace("<br>", " ")
+    captions = [c.value for c in at.caption]
+    assert not any(source.split(".")[0] in caption.replace("\\", "") for caption in captions), captions
+    intro = t("map.intro", lang, panel=t("map.panel.title", lang))
+    assert intro in captions and t("map.panel.title", lang) in intro
+    assert "right" not in intro and "phải" not in intro

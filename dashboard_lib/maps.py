@@ -358,10 +358,10 @@ def _present(value: object) -> bool:
 
 
 def unit_name(row, lang: str) -> str:
-    """Name in the reader's language; in English the Vietnamese name follows when it differs."""
-    if lang == "vi":
-        return str(row["name_vi"])
-    return str(row["name_en"]) if row["name_en"] == row["name_vi"] else f"{row['name_en']} ({row['name_vi']})"
+    """Name in the reader's language. English names are written without diacritics everywhere ('Binh Thuan',
+    'Haiphong', as the government's English portals write them): the Vietnamese spelling is never added beside
+    them, or one page would spell a province two ways."""
+    return str(row["name_vi"] if lang == "vi" else row["name_en"])
 
 
 def number_text(value: float, lang: str, signed: bool = False) -> str:
@@ -615,9 +615,7 @@ def panel_lines(md: MapData, code: str, lang: str) -> list[str]:
     if code not in units.index:
         return []
     unit = units.loc[code]
-    lines = []
-    if lang == "en" and unit["name_en"] != unit["name_vi"]:
-        lines.append(f"{unit['name_en']} ({unit['name_vi']})")
+    lines = []  # the unit's name: the selectbox above the panel
     members = md.members[md.members["unit_code"] == code]
     if md.view == "34" and len(members) > 1:
         lines.append(t("map.hover.members", lang, names=", ".join(members[f"name_{lang}"])))

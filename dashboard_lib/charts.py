@@ -13,6 +13,8 @@ Encodings never rely on colour alone (Okabe–Ito palette, safe for colour-blind
 """
 from __future__ import annotations
 
+import html
+import re
 import textwrap
 from functools import lru_cache
 from typing import NamedTuple
@@ -35,9 +37,18 @@ NATIONAL_COLOUR = "#3A3A3A"
 BENCHMARK_COLOUR = "rgba(90, 90, 90, 0.22)"
 BENCHMARK_TICK = "rgba(70, 70, 70, 0.75)"
 FONT = "Source Sans Pro, Arial, sans-serif"
-ROW_HEIGHT = 34
-LABEL_COLUMN = 150  # pixels between the group labels and the plot, room for the row labels
-TOP = 150  # pixels above the plot: title, subtitle, legend
+ROW_HEIGHT = 40  # a row: its label line above, its value below
+# The range chart reads on a 390 px phone as on a 1440 px screen (the server cannot know the width): the row labels
+# sit on a line above each value (no label column eating the plot), the legend lists its entries one per line (its
+# height does not depend on the width), and the title, subtitle and source line are wrapped to a phone's width.
+LABEL_ABOVE = 0.45  # rows: how far above its value a row's label sits
+LABEL_CHARS = 50  # characters of a row's label per line (a 358 px chart holds this many at 12 px)
+LABEL_LINE = 0.4  # rows: the room a row's label takes for each line after its first
+GROUP_GAP = 1.25  # rows between the last row of a group and the first of the next
+MARGIN = 14  # pixels left and right of the plot
+TITLE_CHARS, SUBTITLE_CHARS, SOURCE_CHARS = 34, 48, 60  # characters per line that fit a 358 px chart
+LEGEND_ENTRY = 20  # pixels per legend entry
+TOP = 150  # pixels above the plot: title, subtitle, legend (the range chart computes its own)
 BOTTOM = 100  # pixels below the plot: axis title and the source line
 
 
@@ -253,52 +264,89 @@ SYMBOLS = {"exact": "circle", "about": "diamond", "at_least": "triangle-right-op
 STYLE_ORDER = ["range", "range_about", "exact", "about", "at_least", "at_most"]
 
 
-def _layout_dict(lang: str, *, title: str, subtitle: str, height: int, left_margin: int = 300) -> dict:
-    """Title, subtitle and legend at fixed pixel positions above the plot (the source line: `_source_annotation`)."""
+class Header(NamedTuple):
+    """The text above and below the range chart's plot, wrapped to a phone's width, and the room it takes."""
+    title: str
+    subtitle: str
+    source: str
+    legend_top: int  # pixels from the figure's top to the legend
+    top: int  # pixels above the plot
+    bottom: int  # pixels below the plot
+
+
+def _wrapped(text: str, width: int) -> str:
+    return "<br>".join(_escape(line) for line in wrap_lines(text, width))
+
+
+def header(title: str, subtitle: str, source: str, legend_entries: int) -> Header:
+    """Title, subtitle and source line broken into lines that fit a 390 px phone, and the pixels they need with a
+    legend of `legend_entries` entries listed one per line (as many lines at every width)."""
+    title_lines = wrap_lines(title, TITLE_CHARS)
+    subtitle_lines = wrap_lines(subtitle, SUBTITLE_CHARS)
+    source_lines = wrap_lines(source, SOURCE_CHARS)
+    legend_top = 14 + 23 * len(title_lines) + 8 + 18 * len(subtitle_lines) + 10
+    top = legend_top + LEGEND_ENTRY * legend_entries + (16 if legend_entries else 0)
+    bottom = 62 + 14 * len(source_lines) + 10
+    return Header(f"<b>{_wrapped(title, TITLE_CHARS)}</b>",
+                  _wrapped(subtitle, SUBTITLE_CHARS), _wrapped(source, SOURCE_CHARS), legend_top, top, bottom)
+
+
+def _layout_dict(lang: str, *, head: Header, height: int) -> dict:
+    """Title, subtitle and legend (one entry a line) at fixed pixel positions above the plot (the source line:
+    `_source_annotation`)."""
     return dict(
-        title=dict(text=f"<b>{_escape(title)}</b>", subtitle=dict(text=_escape(subtitle), font=dict(size=13)),
+        title=dict(text=head.title, subtitle=dict(text=head.subtitle, font=dict(size=13)),
                    x=0, xanchor="left", xref="container", y=1 - 14 / height, yanchor="top", yref="container",
-                   pad=dict(l=14), font=dict(size=17)),
+                   pad=dict(l=MARGIN), font=dict(size=17)),
         separators=formatting.plotly_separators(lang),
         font=dict(family=FONT, size=13, color="#262730"),
         height=height,
-        margin=dict(l=left_margin, r=30, t=TOP, b=BOTTOM, autoexpand=False),
+        margin=dict(l=MARGIN, r=MARGIN, t=head.top, b=head.bottom, autoexpand=False),
         plot_bgcolor="white", paper_bgcolor="white",
-        legend=dict(orientation="h", x=0, xref="container", xanchor="left", y=1 - 78 / height, yref="container",
-                    yanchor="top", font=dict(size=12), itemsizing="constant", traceorder="normal",
-                    indentation=8),
+        legend=dict(orientation="v", x=0, xref="container", xanchor="left", y=1 - head.legend_top / height,
+                    yref="container", yanchor="top", font=dict(size=12), itemsizing="constant",
+                    traceorder="normal", tracegroupgap=0),
         hoverlabel=dict(bgcolor="white", bordercolor="#8a8a99", font=dict(family=FONT, size=12, color="#1f1f29"),
                         align="left"),
     )
 
 
-def _source_annotation(source: str, left_margin: int = 300) -> dict:
-    """The source line below the plot, as a layout annotation."""
-    return dict(text=_escape(source), xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                xshift=-left_margin + 14, yshift=-62, showarrow=False, font=dict(size=11, color="#5c5c66"),
-                align="left")
+def _source_annotation(source: str) -> dict:
+    """The source line (already wrapped and escaped) below the plot, as a layout annotation."""
+    return dict(text=source, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                yshift=-62, showarrow=False, font=dict(size=11, color="#5c5c66"), align="left")
 
 
-def _layout(fig: go.Figure, lang: str, *, title: str, subtitle: str, source: str, height: int,
-            left_margin: int = 300) -> None:
-    """Title, subtitle and legend at fixed pixel positions above the plot; the source line below it."""
-    fig.update_layout(**_layout_dict(lang, title=title, subtitle=subtitle, height=height, left_margin=left_margin))
-    fig.add_annotation(**_source_annotation(source, left_margin))
-
-
-def _row_positions(data: pd.DataFrame) -> list[float]:
-    """Row positions top to bottom, with a gap between groups."""
+def _row_positions(data: pd.DataFrame, label_lines: list[int] | None = None) -> list[float]:
+    """Row positions top to bottom, with a gap between groups and room above a row for each line of its label after
+    the first (`label_lines`)."""
     positions, y, previous = [], 0.0, None
-    for entity in data["entity"]:
+    for number, entity in enumerate(data["entity"]):
         if previous is not None:
-            y += 1.0 if entity == previous else 1.6
+            y += 1.0 if entity == previous else GROUP_GAP
+        if label_lines:
+            y += LABEL_LINE * (label_lines[number] - 1)
         positions.append(y)
         previous = entity
     return positions
 
 
-def _height(rows: float) -> int:
-    return int(TOP + BOTTOM + ROW_HEIGHT * max(rows, 2.5) + 20)
+def _label_lines(parts: list[str]) -> list[str]:
+    """A row's label, its parts (escaped, the first maybe bold) joined by ' · ' on lines of at most `LABEL_CHARS`
+    characters of text, breaking only between parts: wrapped alike at every width, it fits a phone."""
+    def length(text: str) -> int:
+        return len(re.sub(r"<[^>]+>", "", html.unescape(text)))
+    lines: list[str] = []
+    for part in parts:
+        if lines and length(lines[-1]) + 3 + length(part) <= LABEL_CHARS:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def _height(rows: float, top: int = TOP, bottom: int = BOTTOM) -> int:
+    return int(top + bottom + ROW_HEIGHT * max(rows, 2.5) + 20)
 
 
 
@@ -353,10 +401,10 @@ def _benchmark_traces(rows: list[dict], lang: str) -> list[dict]:
             ticks["hovertemplate"].append(hover)
     traces = []
     if bands["x"]:
-        traces.append(dict(type="scatter", mode="lines", line=dict(color=BENCHMARK_COLOUR, width=20), **bands))
+        traces.append(dict(type="scatter", mode="lines", line=dict(color=BENCHMARK_COLOUR, width=16), **bands))
     if ticks["x"]:
         traces.append(dict(type="scatter", mode="markers",
-                           marker=dict(symbol="line-ns", size=26, line=dict(color=BENCHMARK_TICK, width=3)), **ticks))
+                           marker=dict(symbol="line-ns", size=18, line=dict(color=BENCHMARK_TICK, width=3)), **ticks))
     first_is_band = rows[0]["benchmark_low"] != rows[0]["benchmark_high"]
     if not first_is_band:
         traces.reverse()  # the legend shows the encoding of the first row, as before
@@ -372,15 +420,14 @@ def _value_colour(row: dict) -> str:
 def _value_traces(rows: list[dict], style: str, lang: str) -> list[dict]:
     """The values of one style (`STYLE_ORDER`), drawn in as few traces as the encoding allows: a Plotly trace per
     value cost the browser ~10 ms each to draw (160 traces on a chart at 100× the data). Points are one trace with a
-    colour per point; ranges are one trace per colour (a line has one colour), segments separated by None gaps,
-    and one trace of their value labels at the high ends. Each point carries its value's hover text (`hovertext`);
+    colour per point; ranges are one trace per colour (a line has one colour), segments separated by None gaps (the
+    values' labels are on the row labels' lines, `ranges_figure`). Each point carries its value's hover text (`hovertext`);
     the legend names the style once, with the colour of the first value drawn in it, as when every value had its
     own trace."""
     if not rows:
         return []
     common = dict(type="scatter", legendgroup=style, name=t(f"charts.legend.{style}", lang),
-                  hovertemplate="%{hovertext}<extra></extra>", textfont=dict(size=12, color="#262730"),
-                  cliponaxis=False)
+                  hovertemplate="%{hovertext}<extra></extra>", cliponaxis=False)
     if style.startswith("range"):
         by_colour: dict[str, dict] = {}
         hovers = [_hover(row, lang) for row in rows]
@@ -396,21 +443,15 @@ def _value_traces(rows: list[dict], style: str, lang: str) -> list[dict]:
                       line=dict(color=colour, width=7, dash="dot" if style == "range_about" else "solid"),
                       marker=dict(symbol="line-ns", size=16, line=dict(color=colour, width=3)), **part, **common)
                  for number, (colour, part) in enumerate(by_colour.items())]
-        # The labels at the high ends are a trace of their own, without gaps: Plotly.react (Streamlit redraws a
-        # chart with it) drops some text points of a trace with None gaps, a third of the labels at 100×.
-        labels = dict(mode="text", showlegend=False, x=[row["value_high"] for row in rows],
-                      y=[row["_y"] for row in rows], text=["  " + row["value_text"] for row in rows],
-                      hovertext=hovers, textposition="middle right", **common)
-        return [*lines, labels]
+        return lines
     symbol = SYMBOLS[style]
     open_marker = symbol.endswith("-open")
     colours = [_value_colour(row) for row in rows]
-    return [dict(x=[row["value_low"] for row in rows], y=[row["_y"] for row in rows], mode="markers+text",
+    return [dict(x=[row["value_low"] for row in rows], y=[row["_y"] for row in rows], mode="markers",
                  showlegend=True,
                  marker=dict(symbol=symbol, size=15 if open_marker else 13, color=colours,
                              line=dict(color=colours if open_marker else "white", width=2.5 if open_marker else 1)),
-                 text=["  " + row["value_text"] for row in rows], hovertext=[_hover(row, lang) for row in rows],
-                 textposition="middle right", **common)]
+                 hovertext=[_hover(row, lang) for row in rows], **common)]
 
 
 class RangesChart(NamedTuple):
@@ -438,62 +479,72 @@ def ranges_chart(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
 def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None, title: str | None = None,
                   subtitle: str | None = None, shared: bool = False) -> go.Figure:
     """The range chart of `target_ranges_data` rows (see `target_ranges`), assembled as plain dictionaries
-    (`figure_from_dicts`; `shared`: a SharedFigure)."""
+    (`figure_from_dicts`; `shared`: a SharedFigure). Laid out to read at any width, a phone's included (see
+    `ROW_HEIGHT`): each row's label on a line above its value, ending with the value as stated."""
     if data.empty:
         empty = empty_figure(t("charts.empty", lang), lang)
         return share_figure(empty) if shared else empty
     unit = data["unit"].iloc[0]
-    positions = _row_positions(data)
     records = data.to_dict("records")
-    for record, y in zip(records, positions):
-        record["_y"] = y
+    # Each row's label on lines above it, ending with the value as the plan states it, the group's name (province /
+    # national) on its first row. The values' labels are on these lines rather than beside the marks: beside a
+    # mark, a label ran out of a phone's narrow plot or over the benchmark.
+    labels, previous = [], None
+    for record in records:
+        parts = [_escape(record["row_label"]), _escape(record["value_text"])]
+        if record["entity"] != previous:
+            parts.insert(0, f"<b>{_escape(record['entity'])}</b>")
+        labels.append(_label_lines(parts))
+        previous = record["entity"]
+    positions = _row_positions(data, [len(lines) for lines in labels])
+    for record, y, lines in zip(records, positions, labels):
+        record["_y"], record["_label_top"] = y, y - LABEL_ABOVE - LABEL_LINE * (len(lines) - 1)
+    bench = [r for r in records if r["benchmark_text"] != ""]
+    lows = [r["value_low"] for r in records] + [r["benchmark_low"] for r in bench]
+    highs = [r["value_high"] for r in records] + [r["benchmark_high"] for r in bench]
+    low, high = min(lows), max(highs)
+    span = (high - low) or abs(high) or 1.0
+    axis = (low - 0.06 * span, high + 0.06 * span)
 
     # National benchmark of the same year behind each provincial row, then the values themselves, grouped by
     # encoding (`_value_traces`); the legend shows each encoding once, in a fixed order.
-    bench = [r for r in records if r["benchmark_text"] != ""]
     traces = _benchmark_traces(bench, lang)
     by_style: dict[str, list[dict]] = {style: [] for style in STYLE_ORDER}
     for record in records:
         by_style[_style(record)].append(record)
     for style in STYLE_ORDER:
         traces += _value_traces(by_style[style], style, lang)
-    traces.append(_row_labels(positions, list(data["row_label"])))
+    legend_entries = sum(1 for trace in traces if trace.get("showlegend"))
 
-    # Group labels (province / national) at the left, a thin rule between groups.
-    groups, rules, previous = [], [], None
+    # A rule between groups, above the first row's label.
+    rules, previous = [], None
     for record in records:
-        if record["entity"] == previous:
-            continue
-        if previous is not None:
-            rules.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=record["_y"] - 0.8,
-                              y1=record["_y"] - 0.8, line=dict(color="#c9c9d1", width=1)))
-        groups.append((record["entity"], record["_y"]))
+        if previous is not None and record["entity"] != previous:
+            rule = record["_label_top"] - (0.8 - LABEL_ABOVE)
+            rules.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=rule, y1=rule,
+                              line=dict(color="#c9c9d1", width=1)))
         previous = record["entity"]
-    traces.append(_group_labels(groups))
+    traces.append(_row_labels(positions, labels))
     kinds = [k for k in ("baseline", "project_scale") if k in set(data["kind"])]
     note = t("charts.note.kinds", lang) if kinds else ""
-    lows = [r["value_low"] for r in records] + [r["benchmark_low"] for r in bench]
-    highs = [r["value_high"] for r in records] + [r["benchmark_high"] for r in bench]
-    low, high = min(lows), max(highs)
-    span = (high - low) or abs(high) or 1.0
 
     indicator_label = data["indicator_label"].iloc[0]
     default_subtitle = t("charts.ranges.subtitle", lang, unit=unit or t("col.value", lang))
     if note:
         default_subtitle += " " + note
-    n_groups = len(groups)
-    height = _height(len(data) + 0.6 * (n_groups - 1))
-    layout = _layout_dict(lang, title=title or indicator_label, subtitle=subtitle or default_subtitle, height=height)
     source = widgets.source_line([*data["document_number"], *(r["benchmark_document"] for r in bench)], built_on, lang)
+    head = header(title or indicator_label, subtitle or default_subtitle, source, legend_entries)
+    top = records[0]["_label_top"] - (0.8 - LABEL_ABOVE)
+    height = _height(max(positions) + 0.6 - top, head.top, head.bottom)
+    layout = _layout_dict(lang, head=head, height=height)
     layout.update(
-        annotations=[_source_annotation(source)],
+        annotations=[_source_annotation(head.source)],
         shapes=rules,
-        # Room on the right for the value labels.
-        xaxis=dict(range=[low - 0.08 * span, high + 0.42 * span], showgrid=True, gridcolor="#e6e6ea",
-                   zeroline=False, tickformat=",~f", ticks="outside", ticklen=4,
+        xaxis=dict(range=list(axis), showgrid=True, gridcolor="#e6e6ea", zeroline=False, tickformat=",~f",
+                   ticks="outside", ticklen=4,
                    title=dict(text=t("charts.axis.value", lang, unit=unit) if unit else t("col.value", lang))),
         # A grid line at each row; the rows' labels are the `_row_labels` trace, on an overlaid axis.
-        yaxis=dict(autorange=False, range=[max(positions) + 0.8, min(positions) - 0.8], showgrid=True,
+        yaxis=dict(autorange=False, range=[max(positions) + 0.6, top], showgrid=True,
                    gridcolor="#f2f2f5", tickmode="array", tickvals=positions, showticklabels=False, zeroline=False),
         xaxis2=dict(overlaying="x", range=[0, 1], visible=False, fixedrange=True),
     )
@@ -501,29 +552,15 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
 
 
 ROW_LABELS = "row-labels"  # the name of the trace of row labels (`_row_labels`)
-GROUP_LABELS = "group-labels"  # the name of the trace of group labels (`_group_labels`)
-GROUP_LABEL_SIZE = 13
 
 
-def _row_labels(positions: list[float], labels: list[str]) -> dict:
-    """Each row's label (period · plan) left of the plot, as a text trace rather than y-axis tick labels:
-    Plotly lays out an axis's array tick labels slowly (0.25 s in the browser for the 156 rows of a chart at 100×
-    the data, before anything is drawn), the same text as a trace in a few milliseconds."""
-    return dict(type="scatter", mode="text", x=[0] * len(positions), y=positions, xaxis="x2",
-                text=[_escape(label) for label in labels], textposition="middle left",
-                textfont=dict(size=12, color="#262730"), cliponaxis=False, hoverinfo="skip", showlegend=False,
-                name=ROW_LABELS)
-
-
-def _group_labels(groups: list[tuple[str, float]]) -> dict:
-    """Each group's name (a province, the nation) left of its first row, right-aligned `LABEL_COLUMN` pixels
-    left of the plot, as a text trace rather than annotations: Plotly measures every annotation in the page
-    (a forced layout each; 60 groups at 100× the data cost more than the rest of the chart's text). A text
-    point cannot be shifted by pixels, so the column is kept by EM SPACEs after the name: each is one em wide
-    in every font and, unlike ordinary spaces, never collapsed in SVG text."""
-    ems = LABEL_COLUMN / GROUP_LABEL_SIZE
-    padding = "\u2003" * int(ems) + ("\u2002" if ems % 1 >= 0.5 else "")  # em spaces, then an en space
-    return dict(type="scatter", mode="text", x=[0] * len(groups), y=[y for _, y in groups], xaxis="x2",
-                text=[f"<b>{_escape(name)}</b>{padding}" for name, _ in groups], textposition="middle left",
-                textfont=dict(size=GROUP_LABEL_SIZE, color="#262730"), cliponaxis=False, hoverinfo="skip",
-                showlegend=False, name=GROUP_LABELS)
+def _row_labels(positions: list[float], labels: list[list[str]]) -> dict:
+    """Each row's label (the group's name in bold on a group's first row, then period · plan) on a line above the
+    row, from the plot's left edge, as a text trace rather than y-axis tick labels: Plotly lays out an axis's array
+    tick labels slowly (0.25 s in the browser for the 156 rows of a chart at 100× the data), and a label column
+    beside the plot would leave a phone no room for the plot. `labels`: each row's lines (`_label_lines`), escaped
+    already; a label of several lines is centred on its middle, its last line where a one-line label would be."""
+    return dict(type="scatter", mode="text", x=[0] * len(positions),
+                y=[y - LABEL_ABOVE - LABEL_LINE * (len(lines) - 1) / 2 for y, lines in zip(positions, labels)],
+                xaxis="x2", text=["<br>".join(lines) for lines in labels], textposition="middle right", textfont=dict(size=12, color="#262730"),
+                cliponaxis=False, hoverinfo="skip", showlegend=False, name=ROW_LABELS)

@@ -32,7 +32,7 @@ import streamlit as st
 from plotly.colors import sample_colorscale
 
 from . import data, formatting
-from .charts import figure_from_dicts, wrap_lines
+from .charts import SOURCE_CHARS, SUBTITLE_CHARS, TITLE_CHARS, figure_from_dicts, wrap_lines
 from .i18n import t
 from .widgets import escape_html, escape_markdown, source_line
 
@@ -71,6 +71,7 @@ BOUNDARY_LON = (102.0, 118.3)
 BOUNDARY_LAT = (6.1, 23.6)
 # The map neither zooms nor pans (the extent is fixed so that the archipelagos stay in view): only the
 # image download stays in Plotly's toolbar.
+TOOLBAR = 34  # pixels at the figure's top kept free for the chart's toolbar (over the title on a phone before)
 MODEBAR_REMOVE = ["zoomInGeo", "zoomOutGeo", "resetGeo", "hoverClosestGeo", "pan2d", "select2d", "lasso2d"]
 MAX_VALUE_LABELS = 15  # more coloured provinces than this: values only in the hover, labels would collide
 TILE_SIZE = 0.9  # of a 1 × 1 cell: the gap shows the page background between tiles
@@ -362,10 +363,10 @@ def _present(value: object) -> bool:
 
 
 def unit_name(row, lang: str) -> str:
-    """Name in the reader's language; in English the Vietnamese name follows when it differs."""
-    if lang == "vi":
-        return str(row["name_vi"])
-    return str(row["name_en"]) if row["name_en"] == row["name_vi"] else f"{row['name_en']} ({row['name_vi']})"
+    """Name in the reader's language. English names are written without diacritics everywhere ('Binh Thuan',
+    'Haiphong', as the government's English portals write them): the Vietnamese spelling is never added beside
+    them, or one page would spell a province two ways."""
+    return str(row["name_vi"] if lang == "vi" else row["name_en"])
 
 
 def number_text(value: float, lang: str, signed: bool = False) -> str:
@@ -621,9 +622,7 @@ def panel_lines(md: MapData, code: str, lang: str) -> list[str]:
     if code not in units.index:
         return []
     unit = units.loc[code]
-    lines = []
-    if lang == "en" and unit["name_en"] != unit["name_vi"]:
-        lines.append(f"{unit['name_en']} ({unit['name_vi']})")
+    lines = []  # the unit's name: the selectbox above the panel
     members = md.members[md.members["unit_code"] == code]
     if md.view == "34" and len(members) > 1:
         lines.append(t("map.hover.members", lang, names=", ".join(members[f"name_{lang}"])))
@@ -1012,9 +1011,20 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             marker=dict(line=dict(color=SELECTED_BORDER, width=2.5)), showlegend=False, name="selected",
             meta={"role": "selected"}))
 
+    # Title, subtitle and source line wrapped to a phone's width (Plotly does not wrap; the server cannot know the
+    # width), the title below a strip kept free for the chart's toolbar, the margins as tall as the lines need.
+    title_lines = wrap_lines(figure_title(md)[lang], TITLE_CHARS)
+    subtitle = wrap(figure_subtitle(md, shapes.kind, lang), SUBTITLE_CHARS)
+    source = "<br>".join(wrap(part, SOURCE_CHARS) for part in source_parts(md, shapes.kind, lang))
+    # Plotly draws a title of several lines higher than its anchor by about a line less one: moved down as much.
+    title_top = TOOLBAR + 20 * (len(title_lines) - 1)
+    top = title_top + 24 * len(title_lines) + 8 + 17 * (subtitle.count("<br>") + 1) + 14
+    bottom = 12 + 14 * (source.count("<br>") + 1) + shapes.source_shift
+    height = shapes.height + (top - 92) + (bottom - 64 - shapes.source_shift)
     layout = dict(
-        title=dict(text=f"<b>{_e(figure_title(md)[lang])}</b>", x=0.01, xanchor="left", y=0.985,
-                   font=dict(size=18), subtitle=dict(text=wrap(figure_subtitle(md, shapes.kind, lang), 90))),
+        title=dict(text="<b>" + "<br>".join(_e(line) for line in title_lines) + "</b>", x=0, xanchor="left",
+                   xref="container", pad=dict(l=10), y=1 - title_top / height, yanchor="top", yref="container",
+                   font=dict(size=18), subtitle=dict(text=subtitle)),
         geo=shapes.geo,
         coloraxis=dict(colorscale=colour_scale, cmin=low, cmax=high, cmid=0 if md.mode == "diff" else None,
                        showscale=md.mode != "progress",
@@ -1026,11 +1036,11 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         legend=dict(bgcolor="rgba(255,255,255,0.9)", bordercolor="#cccccc", borderwidth=1, font=dict(size=12),
                     itemclick=False, itemdoubleclick=False, **shapes.legend),
         separators=formatting.plotly_separators(lang),
-        height=shapes.height, margin=dict(l=10, r=10, t=92, b=64 + shapes.source_shift),
+        height=height, margin=dict(l=10, r=10, t=top, b=bottom),
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
         hoverlabel=dict(bgcolor="#ffffff", font=dict(size=12, color="#1a1a1a"), align="left"),
         clickmode="event+select", dragmode=False,
-        annotations=[dict(text="<br>".join(wrap(part) for part in source_parts(md, shapes.kind, lang)),
+        annotations=[dict(text=source,
                           xref="paper", yref="paper", x=0, y=0, yshift=-4 - shapes.source_shift,
                           xanchor="left", yanchor="top", showarrow=False, align="left",
                           font=dict(size=11, color="#555555"))],

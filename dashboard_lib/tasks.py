@@ -10,6 +10,7 @@ The functions that touch Streamlit (`tables`, `options`, `view`, `filter_widgets
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,7 +38,8 @@ FONT = "Source Sans Pro, Arial, sans-serif"
 COLOURSCALE = [[0.0, "#f7fbd9"], [0.25, "#c7e9b4"], [0.5, "#41b6c4"], [0.75, "#225ea8"], [1.0, "#0c2c84"]]
 # Deadline tags in the list (Okabe–Ito vermilion and orange, light): reporting duty, annual deadline.
 TAG_COLOURS = ("#D55E0040", "#E69F0050")
-LABEL_CHARS = 56  # agency names on the matrix axis are shortened beyond this (full name on hover)
+LABEL_CHARS = 38  # characters per line of an agency's name on the matrix axis
+LABEL_LINES = 2  # lines of it (rows grow to 42 px for two); a longer name ends in "…" at a word (full name on hover)
 LIST_ROW_HEIGHT = 35  # px per row of the task list
 
 
@@ -253,12 +255,16 @@ def _matrix_counts(codes: LinkCodes, in_selection: np.ndarray, agencies: pd.Data
     return counts.sort_values(["_a", "sector_order"], kind="stable")[MATRIX_COLUMNS].reset_index(drop=True)
 
 
-def _short(text: str, limit: int = LABEL_CHARS) -> str:
-    """Long names keep their start and their (distinguishing) end: 'Ban Quản lý dự án … dân dụng và công nghiệp'."""
-    if len(text) <= limit:
-        return text
-    head, tail = text[:limit * 2 // 5].rsplit(" ", 1)[0], text[-(limit * 3 // 5):].split(" ", 1)[-1]
-    return f"{head} … {tail}"
+def _short(text: str, width: int = LABEL_CHARS, most: int = LABEL_LINES) -> str:
+    """An agency's name for the matrix axis: broken at spaces into at most `most` lines of `width` characters
+    ('Ban Quản lý dự án đầu tư xây dựng các<br>công trình dân dụng và công nghiệp'), never cut inside a word; a name
+    longer still ends with '…' after its last whole word (the tile's hover names it in full). Escaped."""
+    lines = charts.wrap_lines(str(text), width)
+    if len(lines) > most:
+        last = " ".join(lines[most - 1:])
+        cut = last[:width - 1].rsplit(" ", 1)[0] if " " in last[:width - 1] else last[:width - 1]
+        lines = lines[:most - 1] + [cut.rstrip(",;:") + "…"]
+    return "<br>".join(widgets.escape_html(line) for line in lines)
 
 
 def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str, *, shared: bool = False) -> go.Figure:
@@ -294,8 +300,9 @@ def matrix_figure(counts: pd.DataFrame, f: Filters, lang: str, source: str, *, s
                          "width": [4 if s else 1 for s in is_selected]}},
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}}, showlegend=False)
     role = t(f"tasks.role.{f.role}.matrix", lang)
-    height = 300 + 34 * len(agencies)
     agency_ticks = [_short(agency_label[a]) for a in agencies]
+    # a row of 34 px holds a name of one line; names on two lines get 42 px rows, apart from their neighbours'
+    height = 300 + (42 if any("<br>" in tick for tick in agency_ticks) else 34) * len(agencies)
     sector_ticks = [sector_label[s] for s in sectors]
     left, right, top = _matrix_margins(agency_ticks, sector_ticks)
     layout = dict(
@@ -330,7 +337,8 @@ def _matrix_margins(agency_ticks: list[str], sector_ticks: list[str]) -> tuple[i
     browser at 100× the data. The sector names rise at MATRIX_TICK_ANGLE from their columns (at least a tile wide),
     so the last ones reach past the plot's right edge by their run less the columns between them and that edge."""
     cos, sin = math.cos(math.radians(MATRIX_TICK_ANGLE)), math.sin(math.radians(MATRIX_TICK_ANGLE))
-    left = max(formatting.text_width_px(label, MATRIX_TICK_SIZE) for label in agency_ticks) + 16
+    left = max(formatting.text_width_px(html.unescape(line), MATRIX_TICK_SIZE)
+               for label in agency_ticks for line in label.split("<br>")) + 16
     widths = [formatting.text_width_px(label, MATRIX_TICK_SIZE) for label in sector_ticks]
     n = len(widths)
     right = max([width * cos - (n - 1 - i + 0.4) * MATRIX_TILE for i, width in enumerate(widths)] + [0]) + 12

@@ -783,7 +783,46 @@ def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
                           font=dict(size=11, color="#555555"))],
     )
     fig.update_yaxes(showgrid=True, gridcolor="#E5E5E5")
+    for label in end_labels(paths, lang):
+        fig.add_annotation(**label)
     return fig
+
+
+END_LABEL = "end-label"  # the name of the annotations naming the paths at their ends
+END_LABEL_GAP = 0.05  # ends closer than this share of the value axis share one label
+
+
+def end_labels(paths: list[Path], lang: str) -> list[dict]:
+    """Each drawn path named at its last stated year, just above its end, in its colour: lines that coincide
+    (Hậu Giang's 'ít nhất 8,7%/năm' and Thanh Hóa's 8,9% then 'khoảng 8,5%', a few tenths apart) could not be told
+    apart by colour or marker, one drawn over the other. Ends in the same year closer than END_LABEL_GAP of the
+    axis share one label that lists them all, top to bottom, so a hidden line is still named where it ends."""
+    ends = []
+    for path in paths:
+        segments = [s for s in path.segments if not s.projection and s.years]
+        if not segments:
+            continue
+        last = segments[-1]
+        name = path.name(lang) if not path.national else plan_label(path, lang)
+        ends.append((last.years[-1], (last.low[-1] + last.high[-1]) / 2, name, colour_of(path)))
+    if not ends:
+        return []
+    values = [v for p in paths for s in p.segments for v in (*s.low, *s.high)]
+    gap = END_LABEL_GAP * ((max(values) - min(values)) or 1.0)
+    clusters: list[list[tuple]] = []
+    for end in sorted(ends, key=lambda e: (e[0], -e[1])):
+        if clusters and clusters[-1][-1][0] == end[0] and clusters[-1][-1][1] - end[1] < gap:
+            clusters[-1].append(end)
+        else:
+            clusters.append([end])
+    labels = []
+    for cluster in clusters:
+        text = " · ".join(f"<span style='color:{colour}'>{_plotly_text(name)}</span>"
+                          for _, _, name, colour in cluster)
+        labels.append(dict(x=cluster[0][0], y=cluster[0][1], xref="x", yref="y", text=f"<b>{text}</b>",
+                           showarrow=False, xanchor="right", yanchor="bottom", xshift=-4, yshift=6,
+                           font=dict(size=11), bgcolor="rgba(255,255,255,0.75)", name=END_LABEL))
+    return labels
 
 
 def _hover(path: Path, segment: Segment, low: float, high: float, lang: str, decimals: int) -> str:

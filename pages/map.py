@@ -10,7 +10,7 @@ from dashboard_lib.i18n import t
 lang, version = page.context()
 
 st.title(t("map.title", lang))
-st.caption(t("map.intro", lang))
+st.caption(t("map.intro", lang, panel=t("map.panel.title", lang)))
 
 choices = maps.cached_choices(version, lang)  # indicators, labels, years: read once per (warehouse, language)
 keys, labels = choices["keys"], choices["labels"]
@@ -104,8 +104,7 @@ with left:
     st.plotly_chart(figure, key=chart_key, on_select="rerun", selection_mode="points", width="stretch",
                     config={"displaylogo": False, "scrollZoom": False,
                             "modeBarButtonsToRemove": maps.MODEBAR_REMOVE})
-    st.caption(widgets.escape_markdown(shown["summary"]))
-    st.caption(widgets.escape_markdown(shown["source"]))
+    st.caption(widgets.escape_markdown(shown["summary"]))  # the source line is the figure's own (exports keep it)
     if shape == "boundary":
         st.caption(t("map.caveat", lang))
     widgets.csv_download(shown["csv"], f"map_{indicator}_{year}_{view}", lang, key="map_csv")

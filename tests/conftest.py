@@ -174,6 +174,11 @@ def assert_clean(page, errors) -> None:
 
 # ---------------------------------------------------------------- reading the range chart back
 
+def unwrapped(text: str) -> str:
+    """A chart text as one line: the line breaks Plotly needs (it does not wrap) turned back into spaces."""
+    return str(text).replace("<br>", " ")
+
+
 def plotted_values(fig: dict) -> list[tuple[float, float, str]]:
     """(low, high, hover text) of every value drawn (benchmark bands left out). Values are grouped into one trace
     per encoding: a range is a segment of its trace's x (segments separated by None), a point is one point."""

@@ -310,3 +310,22 @@ def test_cli_check_mode_succeeds_without_writing(tmp_path):
     assert process.returncode == 0, process.stderr
     assert "by province" in process.stdout
     assert not warehouse.exists()
+
+
+def test_english_text_names_provinces_as_the_english_province_list_does():
+    """English names dropped diacritics in some places ('Binh Thuan', 'Haiphong') and kept them in others (plan
+    titles 'in Hải Phòng city', task titles 'the Thanh Hóa tourism brand'). One convention: every curated English
+    text (columns ending in _en) names a province as data/provinces*.csv name_en does, without diacritics."""
+    data = Path(__file__).resolve().parent.parent / "data"
+    renamed = {}
+    for name in ("provinces.csv", "provinces_2025.csv"):
+        frame = pd.read_csv(data / name, dtype=str)
+        renamed.update({vi: en for vi, en in zip(frame["name_vi"], frame["name_en"]) if vi != en})
+    found = []
+    for path in [data / "documents.csv", data / "indicators.csv", data / "sectors.csv", data / "agencies.csv",
+                 *sorted((data / "tasks").glob("*.csv")), *sorted((data / "targets").glob("*.csv"))]:
+        frame = pd.read_csv(path, dtype=str)
+        for column in [c for c in frame.columns if c.endswith("_en")]:
+            found += [(path.name, column, vi, text) for text in frame[column].dropna() for vi in renamed
+                      if vi in text]
+    assert not found, found[:5]

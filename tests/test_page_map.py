@@ -528,3 +528,52 @@ def test_reviewed_gaps_are_named_on_the_34_province_map(boundary_env):
     assert gaps and set(found["locations"]) == gaps - coloured
     assert found["name"] == t("map.status.not_found", "vi")
     assert t("map.status.not_found.hover", "vi") in hover_of(fig, sorted(gaps - coloured)[0])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("shape", ["boundary", "tile"])
+def test_map_reads_on_a_phone_and_names_its_source_once(app_env, lang, shape):
+    """On a 390 px phone the figure's title and subtitle were cut (Plotly does not wrap them), the chart's toolbar
+    sat on the title, the intro pointed to "the panel on the right" (below the map on a phone) and the source line
+    was shown twice, in the figure and under it. Title, subtitle and source are wrapped to a phone's width, the
+    title starts below the toolbar's strip, the intro names the panel by its heading, and the source is the
+    figure's own only (exports keep it)."""
+    import re
+    from dashboard_lib import charts
+    at = open_map(lang, map=shape)
+    fig = figure(at)
+    layout = fig["layout"]
+    title = layout["title"]
+    for text, limit in ((title["text"], charts.TITLE_CHARS), (title["subtitle"]["text"], charts.SUBTITLE_CHARS),
+                        (layout["annotations"][0]["text"], charts.SOURCE_CHARS)):
+        lines = [re.sub(r"<[^>]+>", "", line) for line in text.split("<br>")]
+        assert all(len(line) <= limit for line in lines), lines
+    assert title["yref"] == "container" and title["yanchor"] == "top"
+    assert (1 - title["y"]) * layout["height"] >= maps.TOOLBAR - 0.5  # the toolbar's strip is kept free
+    assert layout["margin"]["t"] >= maps.TOOLBAR + 24 * (title["text"].count("<br>") + 1)
+    source = layout["annotations"][0]["text"].replace("<br>", " ")
+    captions = [c.value for c in at.caption]
+    assert not any(source.split(".")[0] in caption.replace("\\", "") for caption in captions), captions
+    intro = t("map.intro", lang, panel=t("map.panel.title", lang))
+    assert intro in captions and t("map.panel.title", lang) in intro
+    assert "right" not in intro and "phải" not in intro
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_english_names_provinces_one_way_without_diacritics(app_env, view):
+    """English names dropped diacritics in some places ('Binh Thuan', 'Haiphong') and kept them in others
+    ('Lai Chau (Lai Châu)' in the hover, 'Cát Bà (Hải Phòng)' in the caveat). One convention for English: the
+    names of data/provinces*.csv name_en, without diacritics, everywhere on the map page. Only the archipelagos
+    keep their Vietnamese names (beside the English ones) and document numbers stay as issued."""
+    import re
+    vietnamese = {r["name_vi"] for r in read("provinces.csv") + read("provinces_2025.csv")
+                  if r["name_vi"] != r["name_en"]}
+    at = open_map("en", view=view, province="60" if view == "63" else "68")
+    fig = figure(at)
+    texts = [json.dumps(trace.get(key), ensure_ascii=False) for trace in fig["data"]
+             if (trace.get("meta") or {}).get("role") not in ("archipelago", "archipelago_labels")
+             for key in ("text", "hovertext", "customdata")]
+    texts += [a["text"] for a in fig["layout"]["annotations"]]
+    texts += [c.value for c in at.caption] + [str(x.value) for x in at.text] + [m.value for m in at.markdown]
+    blob = re.sub(r"(NQ ĐH|Quần đảo) [^,.<\"]+", "", "\n".join(texts))  # document numbers, archipelago names
+    assert not [name for name in vietnamese if name in blob]

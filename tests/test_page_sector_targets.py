@@ -4,7 +4,9 @@ Expected values are computed from the curated CSV files (data/targets/*.csv and 
 never typed in, so the tests follow the data when plans are added or corrected."""
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from babel.numbers import format_decimal
 from streamlit.testing.v1 import AppTest
 
-from conftest import plotted_pairs, plotted_values
+from conftest import plotted_pairs, plotted_values, unwrapped
 from dashboard_lib import charts, formatting, tables, widgets
 from dashboard_lib.i18n import t
 from dashboard_lib.widgets import t_markdown
@@ -89,14 +91,14 @@ def test_default_view_draws_services_growth_with_national_benchmark(app_env, lan
     at = open_page(lang)
     indicators = reference("indicators", "indicator_key")
     fig = figure(at)
-    assert indicators.loc["services_growth", f"label_{lang}"] in fig["layout"]["title"]["text"]
+    assert indicators.loc["services_growth", f"label_{lang}"] in unwrapped(fig["layout"]["title"]["text"])
     unit = reference("units", "unit_key").loc["pct_per_year", f"symbol_{lang}"]
-    assert unit in fig["layout"]["title"]["subtitle"]["text"]
+    assert unit in unwrapped(fig["layout"]["title"]["subtitle"]["text"])
     assert plotted_pairs(fig) == value_pairs(expected_rows("services_growth"))
     # The source line names the plans drawn: the first widgets.SOURCE_LIMIT in order, then how many more.
     from dashboard_lib import widgets
     documents = reference("documents", "document_id")
-    source = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    source = " ".join(unwrapped(a["text"]) for a in fig["layout"]["annotations"])
     numbers = sorted({documents.loc[d, "document_number"] for d in expected_rows("services_growth")["document_id"]})
     for number in numbers[:widgets.SOURCE_LIMIT]:
         assert number in source
@@ -353,27 +355,27 @@ def test_range_chart_is_valid_plotly_with_values_grouped_by_encoding_and_the_ben
     assert json.loads(go.Figure(fig.to_dict()).to_json()) == spec
     bench = [trace for trace in spec["data"] if trace.get("legendgroup") == "benchmark"]
     labels = [trace for trace in spec["data"] if trace.get("name") == charts.ROW_LABELS]
-    groups = [trace for trace in spec["data"] if trace.get("name") == charts.GROUP_LABELS]
-    value_labels = [trace for trace in spec["data"] if trace["mode"] == "text" and trace not in labels + groups]
+    texts = [trace for trace in spec["data"] if trace["mode"] == "text"]
     values = [trace for trace in spec["data"] if trace.get("legendgroup") != "benchmark" and trace["mode"] != "text"]
     data = charts.target_ranges_data(frame, "vi")
-    # each row's label left of the plot, on the row's grid line: a text trace, not y tick labels (slow in Plotly)
-    assert len(labels) == 1 and labels[0]["text"] == list(data["row_label"]) and labels[0]["mode"] == "text"
-    assert labels[0]["y"] == spec["layout"]["yaxis"]["tickvals"] and labels[0]["xaxis"] == "x2"
+    # each row's label on a line above the row (a phone has no room for a label column beside the plot), from the
+    # plot's left edge: a text trace, not y tick labels (slow in Plotly). It names the group (nation, province) in
+    # bold on the group's first row and ends with the value as the plan states it: the only text on the chart, so
+    # no value label can run out of a phone's narrow plot or over a benchmark.
+    assert texts == labels and len(labels) == 1 and labels[0]["mode"] == "text" and labels[0]["xaxis"] == "x2"
+    entities = list(data["entity"])
+    expected = [(f"<b>{e}</b> · " if i == 0 or entities[i - 1] != e else "") + f"{r} · {v}"
+                for i, (e, r, v) in enumerate(zip(entities, data["row_label"], data["value_text"]))]
+    # a label longer than a phone's line is broken between its parts, and its row moved down to make room
+    assert [text.replace("<br>", " · ") for text in labels[0]["text"]] == expected
+    assert all(len(re.sub(r"<[^>]+>", "", line)) <= charts.LABEL_CHARS
+               for text in labels[0]["text"] for line in text.split("<br>"))
+    rows = spec["layout"]["yaxis"]["tickvals"]
+    assert labels[0]["y"] == [y - charts.LABEL_ABOVE - charts.LABEL_LINE * text.count("<br>") / 2
+                              for y, text in zip(rows, labels[0]["text"])]
+    assert labels[0]["textposition"] == "middle right" and labels[0]["x"] == [0] * len(rows)
     assert labels[0]["hoverinfo"] == "skip" and labels[0]["showlegend"] is False
     assert spec["layout"]["yaxis"]["showticklabels"] is False and spec["layout"]["xaxis2"]["overlaying"] == "x"
-    # each group's name (nation, province) beside its first row, in a column of its own further left: a text trace
-    # as well, not annotations (Plotly measures each annotation); the only annotation left is the source line
-    entities = list(data["entity"])
-    first_rows = [y for i, y in enumerate(labels[0]["y"]) if i == 0 or entities[i] != entities[i - 1]]
-    assert len(groups) == 1 and groups[0]["y"] == first_rows and groups[0]["xaxis"] == "x2"
-    assert [text.split("</b>")[0] for text in groups[0]["text"]] == [f"<b>{e}" for e in dict.fromkeys(entities)]
-    padding = {text.split("</b>")[1] for text in groups[0]["text"]}
-    assert len(padding) == 1 and set(padding.pop()) <= {"\u2003", "\u2002"}  # em and en spaces only
-    padding_px = sum({"\u2003": 1, "\u2002": 0.5}[c] for c in groups[0]["text"][0].split("</b>")[1]) \
-        * groups[0]["textfont"]["size"]
-    assert abs(padding_px - charts.LABEL_COLUMN) <= groups[0]["textfont"]["size"] / 2
-    assert groups[0]["textposition"] == "middle left" and groups[0]["hoverinfo"] == "skip"
     assert [a["text"] for a in spec["layout"]["annotations"]] == [a["text"] for a in spec["layout"]["annotations"]
                                                                   if "01/01/2026" in a["text"]]
     drawn = plotted_values(spec)
@@ -389,10 +391,6 @@ def test_range_chart_is_valid_plotly_with_values_grouped_by_encoding_and_the_ben
     ranges = [trace for trace in values if trace["legendgroup"] == "range"]  # national grey, provincial blue
     assert [trace["line"]["color"] for trace in ranges] == [charts.NATIONAL_COLOUR, charts.KIND_COLOURS["target"]]
     assert ranges[0]["x"] == [7, 7.5] and ranges[1]["x"] == [7, 7.5]
-    # the ranges' labels at their high ends, in a trace without gaps (Plotly.react drops text beside None gaps)
-    assert [(trace["legendgroup"], trace["x"], trace["text"]) for trace in value_labels] == [
-        ("range", [7.5, 7.5], ["  7–7,5%/năm"] * 2)]
-    assert value_labels[0]["y"] == ranges[0]["y"][:1] + ranges[1]["y"][:1] and not value_labels[0]["showlegend"]
     assert styles["about"]["marker"]["color"] == [charts.NATIONAL_COLOUR]
     assert styles["at_least"]["marker"]["color"] == [charts.KIND_COLOURS["target"]]
     legend = [trace["legendgroup"] for trace in spec["data"] if trace["showlegend"]]
@@ -455,7 +453,7 @@ def test_every_range_keeps_its_label_when_the_chart_is_redrawn(browser):
     finally:
         page.close()
     ranges = [(points, texts) for mode, group, points, texts in drawn if group == "range" and mode != "text"]
-    labels = [texts for mode, group, points, texts in drawn if group == "range" and mode == "text"]
+    labels = [texts for mode, group, points, texts in drawn if mode == "text"]  # the rows' labels, values included
     assert ranges == [(24, 0)] and labels == [12]
 
 
@@ -590,3 +588,36 @@ def test_sector_table_never_shows_none_for_a_listed_source(app_env):
     for column in (t("col.citation", "en"), t("col.section", "en")):
         assert not any(str(v) in ("None", "nan") for v in table[column])
     assert any(str(v).startswith("No verbatim clause") for v in table[t("col.citation", "en")])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_range_chart_is_laid_out_for_a_phone_as_for_a_screen(lang):
+    """The server cannot know the reader's width, so the range chart is laid out to read at 390 px as at 1440 px:
+    no label column beside the plot (the labels are on lines above the rows), the legend one entry a line in room
+    reserved above the plot (as tall at every width, so it never covers a row), and title, subtitle and source
+    line broken into lines that fit a phone (Plotly does not wrap them)."""
+    data = charts.target_ranges_data(_benchmark_frame(), lang)
+    spec = charts.ranges_figure(data, lang, built_on="01/01/2026",
+                                subtitle="Một phụ đề dài, dài hơn nhiều so với chiều rộng của một màn hình điện "
+                                         "thoại, để xem nó được ngắt dòng ra sao").to_dict()
+    layout = spec["layout"]
+    assert layout["margin"]["l"] <= 20 and layout["margin"]["r"] <= 20
+    legend = layout["legend"]
+    assert legend["orientation"] == "v" and legend["yanchor"] == "top" and legend["yref"] == "container"
+    entries = sum(1 for trace in spec["data"] if trace.get("showlegend"))
+    legend_top = (1 - legend["y"]) * layout["height"]
+    assert entries >= 4 and layout["margin"]["t"] >= legend_top + entries * charts.LEGEND_ENTRY
+    assert legend_top > 14 + 23 + 18  # below the title and the subtitle
+    for text, limit in ((layout["title"]["text"], charts.TITLE_CHARS),
+                        (layout["title"]["subtitle"]["text"], charts.SUBTITLE_CHARS),
+                        (layout["annotations"][0]["text"], charts.SOURCE_CHARS)):
+        lines = [re.sub(r"<[^>]+>", "", line) for line in text.split("<br>")]
+        assert all(len(html.unescape(line)) <= limit for line in lines), lines
+    assert len(layout["title"]["subtitle"]["text"].split("<br>")) >= 2
+    # the only text drawn is the rows' labels, from the plot's left edge rightwards
+    texts = [trace for trace in spec["data"] if trace["mode"].find("text") >= 0]
+    assert [trace["name"] for trace in texts] == [charts.ROW_LABELS] and texts[0]["textposition"] == "middle right"
+    lines = [re.sub(r"<[^>]+>", "", line) for text in texts[0]["text"] for line in text.split("<br>")]
+    assert all(len(html.unescape(line)) <= charts.LABEL_CHARS for line in lines), lines
+    if lang == "en":  # "Vietnam (national) · 2021–2025 · 283/QĐ-TTg · 7–7.5%/year": too long for one line
+        assert any("<br>" in text for text in texts[0]["text"])

@@ -440,3 +440,22 @@ def test_achieved_values_are_drawn_over_the_paths(app_env):
     assert national and national[0]["x"][0] == 2020 and national[0]["y"][0] == pytest.approx(100)
     # 2021 revised 1.75 %, 2022 9.99 %: 100 × 1.0175 × 1.0999 = 111.915
     assert national[0]["y"][2] == pytest.approx(111.915, abs=1e-3)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_lines_that_coincide_are_named_where_they_end(app_env, lang):
+    """Hậu Giang's 'ít nhất 8,7%/năm' and Thanh Hóa's 8,9% then 'khoảng 8,5%' draw one line over the other (a few
+    tenths apart): colour and marker could not tell them apart. Every path is named at its end, in its colour,
+    and ends that close share one label naming each of them."""
+    import re
+    from dashboard_lib import trajectory
+    fig = figure(open_page(lang))
+    labels = [re.sub(r"<[^>]+>", "", a["text"]).split(" · ") for a in fig["layout"]["annotations"]
+              if a.get("name") == trajectory.END_LABEL]
+    named = [name for label in labels for name in label]
+    names = province_names(lang)
+    for code in provinces_with("services_growth"):
+        assert names[code] in named, (names[code], labels)
+    hau_giang, thanh_hoa = names["93"], names["38"]
+    assert any(hau_giang in label and thanh_hoa in label for label in labels), labels
+    assert len(named) == len(set(named))  # each path named once

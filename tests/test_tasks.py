@@ -507,3 +507,27 @@ def test_page_csv_of_a_filtered_list_holds_the_selection(app_env):
     shown = set(_task_list(at)[t("tasks.col.task_id", "vi")])
     key = lib.Filters(provinces=["51"], sectors=["tourism"]).key()
     assert set(lib.list_csv(data.current_version(), "vi", key)[t("tasks.col.task_id", "vi")]) == shown
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_page_matrix_agency_names_are_wrapped_at_words_never_cut_inside(app_env, lang):
+    """Long agency names were cut in the middle ("Ban Quản lý dự án đầu … trình dân dụng…"): on the matrix axis
+    each name is broken at spaces into at most lib.LABEL_LINES lines of lib.LABEL_CHARS characters, every word
+    whole, and the tile's hover names the agency in full."""
+    import html
+    spec = json.loads(_open({}, lang=lang).get("plotly_chart")[0].proto.spec)
+    axis = spec["layout"]["yaxis"]
+    names = {r["agency_key"]: r[f"label_{lang}"] for r in _rows(DATA / "agencies.csv")}
+    hover = " ".join(spec["data"][0]["customdata"])
+    assert any(len(names[key]) > lib.LABEL_CHARS for key in axis["tickvals"])  # the case that was cut
+    for key, text in zip(axis["tickvals"], axis["ticktext"]):
+        lines = [html.unescape(line) for line in text.split("<br>")]
+        assert len(lines) <= lib.LABEL_LINES and all(len(line) <= lib.LABEL_CHARS for line in lines), lines
+        shown = " ".join(lines)
+        assert "…" not in shown[:-1], shown  # never an ellipsis inside the name
+        whole = names[key].split()
+        words = shown.rstrip("…").split()
+        assert words == whole[:len(words)], (shown, names[key])  # the name's own words, none cut
+        if shown.endswith("…"):
+            assert len(words) < len(whole)
+        assert names[key] in hover

@@ -286,7 +286,7 @@ def progress_rows(targets, achieved, horizons: dict[str, int | None]) -> list[di
         if not is_rate and first_year:
             base = next((o for o in observations if o.year == first_year - 1), None)
         verdict = assess(target, observations, base=base)
-        ids = [r["achieved_id"] for r in latest]
+        ids = sorted(r["achieved_id"] for r in latest)  # a build is reproducible to the byte
         out.append({"target_id": t["target_id"], "status": verdict.status, "closed": verdict.closed,
                     "ratio": verdict.ratio, "achieved": verdict.achieved, "margin": verdict.margin,
                     "required_remaining": verdict.required_remaining, "base_year": verdict.base_year,

@@ -57,6 +57,10 @@ def _live_session(browser, url: str):
     page.goto(url)
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    for _ in range(300):  # the page renders before its websocket opens: wait for the session's first message
+        if sessions:
+            break
+        page.wait_for_timeout(100)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf")
     assert sessions, "no session id seen on the websocket"
     return page, sessions[0], token

@@ -22,7 +22,7 @@ if not keys:
 problems: list[str] = []
 first_run = "map_indicator" not in st.session_state
 state.seed("map_indicator", state.url_value("indicator", keys, choices["default"], problems))
-for name, allowed, default in (("view", maps.VIEWS, "63"), ("mode", maps.MODES, "value"),
+for name, allowed, default in (("view", maps.VIEWS, "34"), ("mode", maps.MODES, "value"),
                                ("map", maps.SHAPES, "boundary")):
     if first_run:
         state.seed(f"map_{name}", state.url_value(name, allowed, default, problems))

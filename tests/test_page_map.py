@@ -353,7 +353,7 @@ def test_invalid_url_values_fall_back_and_say_so(boundary_env):
     at = open_map("en", indicator="not_an_indicator", year="1999", view="99", mode="x", province="zz")
     assert any(t("state.invalid_url", "en") in i.value for i in at.info)
     meta = figure(at)["layout"]["meta"]
-    assert meta["indicator"] == maps.DEFAULT_INDICATOR and meta["view"] == "63" and meta["mode"] == "value"
+    assert meta["indicator"] == maps.DEFAULT_INDICATOR and meta["view"] == "34" and meta["mode"] == "value"  # the present: 34 provinces
     assert "province" not in at.query_params
 
 

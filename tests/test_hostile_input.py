@@ -516,8 +516,8 @@ def test_map_trace_names_carry_no_markup(hostile_data, monkeypatch, tally):
 @pytest.mark.parametrize("case, path, wait_for", [
     pytest.param("plans clause", f"plans?lang=vi&target={TARGET_ID}", '[data-testid="stDataFrame"]', id="plans-clause"),
     pytest.param("plans search", "plans?lang=vi&q=bold", '[data-testid="stDataFrame"]', id="plans-search"),
-    pytest.param("map side panel", f"map?lang=vi&province={PROVINCE}", ".js-plotly-plot", id="map-panel"),
-    pytest.param("map side panel, no plan", f"map?lang=vi&province={NO_PLAN_PROVINCE}", ".js-plotly-plot",
+    pytest.param("map side panel", f"map?lang=vi&view=63&province={PROVINCE}", ".js-plotly-plot", id="map-panel"),
+    pytest.param("map side panel, no plan", f"map?lang=vi&view=63&province={NO_PLAN_PROVINCE}", ".js-plotly-plot",
                  id="map-panel-no-plan"),
     pytest.param("overview", "?lang=vi", ".js-plotly-plot", id="overview-vi"),
     pytest.param("overview (English)", "?lang=en", ".js-plotly-plot", id="overview-en"),

@@ -55,6 +55,7 @@ def _browse(lang: str) -> None:
         if page == "overview":
             at.segmented_control(key="overview_indicator").set_value("services_share_grdp").run()
         elif page == "map":
+            at.radio(key="map_view").set_value("63").run()  # the map opens on the 34 provinces
             at.session_state["map_province_63"] = "68"  # a province chosen: its side panel and table
             at.run()
             at.radio(key="map_view").set_value("34").run()

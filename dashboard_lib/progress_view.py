@@ -72,6 +72,33 @@ def filtered(version: data.WarehouseVersion, provinces: tuple[str, ...], indicat
     return frame[keep].reset_index(drop=True)
 
 
+@data.shared(max_entries=64)
+def selection_view(version: data.WarehouseVersion, lang: str, provinces: tuple[str, ...], indicators: tuple[str, ...],
+                   statuses: tuple[str, ...], tier: str, assessable_only: bool) -> Mapping[str, object] | None:
+    """What the page shows for one selection, built once and shared by every session (data.shared): the ratio
+    chart (None when no target has a ratio), the table and the export table (Arrow), the documents drawn, and per
+    target id the label offered for an explanation. None when nothing matches."""
+    frame = filtered(version, provinces, indicators, statuses, tier, assessable_only)
+    if frame.empty:
+        return None
+    chart = ratio_chart(frame, lang, data.built_on_text(version, lang))
+    name, indicator = label_column("province_name", lang), label_column("indicator_label", lang)
+    labels = {row["target_id"]: f"{row[name]} · {row[indicator]} · {target_text(row, lang)}"
+              for _, row in frame.iterrows()}
+    return MappingProxyType({
+        "chart": None if chart is None else charts.share_figure(chart),
+        "table": data.arrow(table(frame, lang)), "export": data.arrow(export_table(frame, lang)),
+        "documents": tuple(sorted(set(frame["document_number"]))), "labels": MappingProxyType(labels)})
+
+
+@data.shared(max_entries=256)
+def explanation_of(version: data.WarehouseVersion, lang: str, target_id: str) -> str | None:
+    """The explanation of one target's verdict (Markdown), None for an unknown target."""
+    frame = verdicts(version)
+    rows = frame[frame["target_id"] == target_id] if not frame.empty else frame
+    return None if rows.empty else explanation(rows.iloc[0], achieved_values(version), lang)
+
+
 def _unit(row, lang: str) -> str:
     return formatting.unit_symbol(row["unit"], row["unit_symbol_vi"], row["unit_symbol_en"], lang)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard_lib import data, export_ui, page, state, widgets
+from dashboard_lib import export_ui, page, state, widgets
 from dashboard_lib import progress_view as lib
 from dashboard_lib.i18n import t
 
@@ -52,18 +52,17 @@ state.sync_url("tier", tier, "all")
 state.sync_url("assessable", "1" if assessable else "0", "1")
 widgets.notice_invalid_url(problems, lang)
 
-frame = lib.filtered(version, tuple(chosen_provinces), tuple(chosen_indicators), tuple(chosen_statuses), tier,
-                     assessable)  # an empty filter means "all"
-if frame.empty:
+shown = lib.selection_view(version, lang, tuple(chosen_provinces), tuple(chosen_indicators),
+                           tuple(chosen_statuses), tier, assessable)  # an empty filter means "all"
+if shown is None:
     st.info(t("progress.empty", lang))
     st.stop()
 
-chart = lib.ratio_chart(frame, lang, data.built_on_text(version, lang))
-if chart is not None:
-    st.plotly_chart(chart, key="progress_chart", config={"displaylogo": False})
+if shown["chart"] is not None:
+    st.plotly_chart(shown["chart"], key="progress_chart", config={"displaylogo": False})
     every = t("progress.filter.all", lang)
-    export_ui.chart_export(chart, key="progress_chart", lang=lang, source=sorted(set(frame["document_number"])),
-                           data_frame=lib.export_table(frame, lang), filters={
+    export_ui.chart_export(shown["chart"], key="progress_chart", lang=lang, source=shown["documents"],
+                           data_frame=shown["export"], filters={
                                t("progress.filter.indicators", lang): ", ".join(indicators[i] for i in chosen_indicators)
                                or every,
                                t("progress.filter.provinces", lang): ", ".join(provinces[p] for p in chosen_provinces)
@@ -71,17 +70,15 @@ if chart is not None:
                                t("progress.filter.status", lang): ", ".join(lib.status_text(s, lang)
                                                                             for s in chosen_statuses) or every,
                                t("progress.filter.tier", lang): t(f"progress.tier_filter.{tier}", lang)})
-shown = lib.table(frame, lang)
-st.dataframe(shown, hide_index=True, width="stretch",
+st.dataframe(shown["table"], hide_index=True, width="stretch",
              column_config={t("progress.col.source", lang): st.column_config.LinkColumn(
                  t("progress.col.source", lang), display_text=t("progress.col.source.link", lang))})
 st.caption(t("progress.legend", lang))
-widgets.csv_download(shown, "dich-vu-2030-tien-do", lang, key="progress_csv")
+widgets.csv_download(shown["table"], "dich-vu-2030-tien-do", lang, key="progress_csv")
 
 st.subheader(t("progress.explain.title", lang))
-labels = {i: f"{row[lib.label_column('province_name', lang)]} · {row[lib.label_column('indicator_label', lang)]} · "
-             f"{lib.target_text(row, lang)}" for i, row in frame.iterrows()}
+labels = shown["labels"]
 picked = st.selectbox(t("progress.explain.pick", lang), list(labels), format_func=labels.get, key="progress_pick")
 if picked is not None:
-    st.markdown(lib.explanation(frame.loc[picked], lib.achieved_values(version), lang))
+    st.markdown(lib.explanation_of(version, lang, picked))
 st.caption(t("progress.method_note", lang))

@@ -24,6 +24,12 @@ def open_page(path: str, lang: str = "vi", **params: str) -> AppTest:
     return at
 
 
+def _shown_verdicts(provinces: tuple[str, ...], indicators: tuple[str, ...]):
+    """The verdicts the page lists for this filter (assessable only, its default), in the page's order."""
+    from dashboard_lib import data, progress_view
+    return progress_view.filtered(data.current_version(), provinces, indicators, (), "all", True)
+
+
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_progress_page_shows_verdicts_with_symbols_and_sources(app_env, lang):
     at = open_page("pages/progress.py", lang)
@@ -46,9 +52,9 @@ def test_national_services_share_is_limited_progress_with_its_sources(app_env):
     assert "about 50%" in row[t("progress.col.target", "en")]
     assert row[t("progress.col.ratio", "en")] == "0.18"
     assert t("progress.status.limited_progress", "en") in row[t("progress.col.verdict", "en")]
-    labels = at.selectbox[0].options
-    index = next(i for i, label in enumerate(labels) if "about 50%" in label and "2030" in label)
-    at.selectbox[0].set_value(index).run()  # the option values are the rows (0, 1, …)
+    shown = _shown_verdicts(("VN",), ("services_share_grdp",))
+    target = shown.loc[(shown["document_number"] == "531/QĐ-TTg") & (shown["target_year"] == 2030), "target_id"]
+    at.selectbox[0].set_value(target.iloc[0]).run()  # the option values are target ids
     text = " ".join(m.value for m in at.markdown).replace("\\", "")  # data text is Markdown-escaped
     assert "41.83%" in text and "42.36%" in text and "revised from 41.63%" in text
     assert "](http" in text  # every number one click from its source
@@ -61,7 +67,7 @@ def test_binh_thuan_services_growth_2021_2025_is_answered(app_env):
     row = table.iloc[0]
     assert "7–7,5%/năm" in row[t("progress.col.target", "vi")]
     assert row[t("progress.col.achieved", "vi")].startswith("8,33%/năm (2021–2024)")
-    at.selectbox[0].set_value(0).run()
+    at.selectbox[0].set_value(_shown_verdicts(("60",), ("services_growth",))["target_id"].iloc[0]).run()
     text = " ".join(m.value for m in at.markdown)
     assert "2025" in text  # the missing year is named, not filled in
 

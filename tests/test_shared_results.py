@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "map", "sector_targets", "trajectories", "tasks", "plans", "slide_deck"]
+PAGES = ["overview", "map", "sector_targets", "trajectories", "progress", "tasks", "plans", "slide_deck"]
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def changed(recorded: list) -> list[str]:
 
 
 EXPORT_MENUS = {"overview": "overview_chart", "map": "map_chart", "sector_targets": "sector_chart",
-                "trajectories": "trajectory_chart", "tasks": "tasks_matrix"}
+                "trajectories": "trajectory_chart", "progress": "progress_chart", "tasks": "tasks_matrix"}
 
 
 def _open_export_menu(at, page: str) -> None:
@@ -63,6 +63,14 @@ def _browse(lang: str) -> None:
             at.toggle(key="sector_national").set_value(False).run()
         elif page == "trajectories":
             at.toggle(key="trajectory.projection").set_value(True).run()
+        elif page == "progress":
+            at.toggle(key="progress_assessable").set_value(False).run()  # another selection: a second view
+            from dashboard_lib import data, progress_view
+            pick = at.selectbox(key="progress_pick")  # its options are labels; its values target ids
+            last = next(i for i in progress_view.verdicts(data.current_version())["target_id"]
+                        if pick.format_func(i) == pick.options[-1])
+            at.session_state["progress_pick"] = last  # another verdict explained
+            at.run()
         elif page == "tasks":
             at.checkbox(key=at.checkbox[0].key).check().run()
         assert not at.exception, (page, at.exception)
@@ -76,7 +84,8 @@ def test_pages_leave_shared_results_unchanged(audit):
     expected = {"overview_summary", "overview_cards", "overview_chart", "overview_tables", "cached_choices",
                 "cached_view", "cached_figure", "cached_shapes", "cached_province", "sector_choices", "sector_pool",
                 "sector_years", "sector_view", "cached_indicator_options", "cached_province_options", "view",
-                "checks_view", "chart", "options", "matrix_chart", "documents", "targets", "build_info"}
+                "checks_view", "chart", "options", "matrix_chart", "documents", "targets", "build_info",
+                "selection_view", "explanation_of"}
     assert expected <= {name.rsplit(".", 1)[-1] for name in built}, expected - built
     assert changed(audit) == []
 

@@ -163,6 +163,40 @@ def wait_idle(page, settle_ms: int = 1500) -> None:
     page.wait_for_timeout(settle_ms)
 
 
+def settle(page) -> None:
+    """Let a click or a keystroke start its rerun, then wait for the run to finish (wait_idle after a pause)."""
+    page.wait_for_timeout(500)
+    wait_idle(page, settle_ms=1200)
+
+
+def console_errors(page) -> list[str]:
+    """The page's console errors and uncaught exceptions, collected from now on."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def open_add_plan_signed_in(page, url: str, lang: str, password: str, plan: Path) -> None:
+    """What an editor does: open the app, sign in from the sidebar, open "Add a plan" (offered only once signed in),
+    upload `plan` and wait for its extracted targets (row #4 of the review table)."""
+    from dashboard_lib.i18n import t
+    page.goto(f"{url}/?lang={lang}")
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=90_000)
+    settle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text(t("nav.add_plan", lang)).count() == 0  # not offered before signing in
+    sidebar.get_by_text(t("add.sign_in.title", lang)).click()
+    sidebar.locator('input[type="password"]').fill(password)
+    sidebar.get_by_role("button", name=t("add.sign_in.submit", lang)).click()
+    settle(page)
+    sidebar.get_by_role("link", name=t("nav.add_plan", lang)).click()
+    page.wait_for_selector('[data-testid="stFileUploaderDropzoneInput"]', state="attached", timeout=90_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(plan))
+    page.wait_for_selector('span[title^="#4"]', timeout=90_000)
+    settle(page)
+
+
 def assert_clean(page, errors) -> None:
     """No exception or error box on the page and no console errors (beyond the known harmless ones)."""
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, HARMLESS_CONSOLE, REPO, serve_app
+from conftest import ARTIFACTS, HARMLESS_CONSOLE, REPO, console_errors, open_add_plan_signed_in, serve_app, settle
 from dashboard_lib.i18n import t
 from test_add_plan import PASSWORD, PLAN_TEXT, folder_hash
 
@@ -32,32 +32,11 @@ def editor_app(tmp_path_factory):
         yield url, data, plan
 
 
-def _settle(page) -> None:
-    page.wait_for_timeout(500)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(1200)
-
-
 def _open_editor_page(browser, url: str, lang: str, plan: Path):
     page = browser.new_page(viewport=VIEWPORT)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{url}/?lang={lang}")
-    page.wait_for_selector('[data-testid="stSidebar"]', timeout=90_000)
-    _settle(page)
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    assert sidebar.get_by_text(t("nav.add_plan", lang)).count() == 0  # not offered before signing in
-    sidebar.get_by_text(t("add.sign_in.title", lang)).click()
-    sidebar.locator('input[type="password"]').fill(PASSWORD)
-    sidebar.get_by_role("button", name=t("add.sign_in.submit", lang)).click()
-    _settle(page)
-    sidebar.get_by_role("link", name=t("nav.add_plan", lang)).click()
-    page.wait_for_selector('[data-testid="stFileUploaderDropzoneInput"]', state="attached", timeout=90_000)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(plan))
+    errors = console_errors(page)
+    open_add_plan_signed_in(page, url, lang, PASSWORD, plan)
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=90_000)
-    page.wait_for_selector('span[title^="#4"]', timeout=90_000)
-    _settle(page)
     return page, errors
 
 
@@ -90,7 +69,7 @@ def test_add_plan_validation_error_then_save(browser, editor_app):
     page, errors = _open_editor_page(browser, url, "en", plan)
     page.get_by_role("button", name=t("add.save.button", "en", n=4)).click()  # the English title is still empty
     page.wait_for_selector(f'text={t("add.result.invalid", "en")}', timeout=120_000)
-    _settle(page)
+    settle(page)
     problems = page.locator('[data-testid="stDataFrame"]').last
     problems.scroll_into_view_if_needed()
     assert page.get_by_text(t("add.issues.note", "en")).count() == 1
@@ -100,10 +79,10 @@ def test_add_plan_validation_error_then_save(browser, editor_app):
     document_id = page.locator('input[aria-label="%s"]' % t("add.meta.document_id", "en")).input_value()
     page.get_by_label(t("add.meta.title_en", "en")).fill("Plan implementing the services strategy in Bắc Giang")
     page.get_by_label(t("add.meta.title_en", "en")).press("Control+Enter")
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name=t("add.save.button", "en", n=4)).click()
     page.wait_for_selector(f'text={t("add.result.saved", "en", document_id=document_id, n=4)}', timeout=120_000)
-    _settle(page)
+    settle(page)
     page.screenshot(path=str(ARTIFACTS / "add_plan_saved_en.png"), full_page=True)
     saved = (data / "targets" / f"{document_id}.csv").read_text(encoding="utf-8").splitlines()
     assert len(saved) == 5 and saved[1].startswith(f"{document_id}-001,{document_id},24,services,services_growth")

@@ -37,7 +37,8 @@ from unittest import mock
 import duckdb
 import pytest
 
-from conftest import ARTIFACTS, HARMLESS_CONSOLE, REPO, assert_clean, open_page
+from conftest import (ARTIFACTS, HARMLESS_CONSOLE, REPO, assert_clean, console_errors, open_add_plan_signed_in, open_page,
+                      settle)
 from dashboard_lib.i18n import t
 from deploy import local
 from deploy.streamlit_client import AFFINITY_COOKIE, Session, SessionError, run_sync
@@ -351,43 +352,23 @@ def test_a_release_midway_reaches_every_replica_without_errors(deployment):
 
 # ---------------------------------------------------------------- two editors on two replicas
 
-def _settle(page) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(800)
-
-
 def _editor_on(browser, settings: local.Settings, replica: str, plan: Path):
     """A browser session pinned to `replica` (the balancer's cookie), signed in, with the plan uploaded."""
     context = browser.new_context(viewport={"width": 1400, "height": 2700})
     context.add_cookies([{"name": AFFINITY_COOKIE, "value": replica, "url": settings.url}])
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{settings.url}/?lang=en")
-    page.wait_for_selector('[data-testid="stSidebar"]', timeout=90_000)
-    _settle(page)
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text(t("add.sign_in.title", "en")).click()
-    sidebar.locator('input[type="password"]').fill(PASSWORD)
-    sidebar.get_by_role("button", name=t("add.sign_in.submit", "en")).click()
-    _settle(page)
-    sidebar.get_by_role("link", name=t("nav.add_plan", "en")).click()
-    page.wait_for_selector('[data-testid="stFileUploaderDropzoneInput"]', state="attached", timeout=90_000)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(plan))
-    page.wait_for_selector('span[title^="#4"]', timeout=90_000)
-    _settle(page)
+    errors = console_errors(page)
+    open_add_plan_signed_in(page, settings.url, "en", PASSWORD, plan)
     document_id, number, title = EDITORS[replica]
     for label, value in ((t("add.meta.document_id", "en"), document_id),
                          (t("add.meta.document_number", "en"), number)):
         box = page.locator('input[aria-label="%s"]' % label)
         box.fill(value)
         box.press("Enter")
-        _settle(page)
+        settle(page)
     page.get_by_label(t("add.meta.title_en", "en")).fill(title)
     page.get_by_label(t("add.meta.title_en", "en")).press("Control+Enter")
-    _settle(page)
+    settle(page)
     assert {c["name"]: c["value"] for c in context.cookies()}[AFFINITY_COOKIE] == replica
     return context, page, errors
 
@@ -398,7 +379,7 @@ def _outcome(page, replica: str) -> str:
     saved = page.get_by_text(t("add.result.saved", "en", document_id=document_id, n=4))
     busy = page.get_by_text(t("add.result.busy", "en"))
     saved.or_(busy).or_(page.locator('[data-testid="stAlertContentError"]')).first.wait_for(timeout=120_000)
-    _settle(page)
+    settle(page)
     if saved.count():
         return "saved"
     if busy.count():
@@ -468,7 +449,7 @@ def test_a_killed_replica_takes_only_its_own_sessions(deployment, browser):
     orphan.on("pageerror", lambda e: orphan_errors.append(str(e)))
     orphan.goto(f"{settings.url}/plans?lang=en")
     orphan.wait_for_selector("h1", timeout=90_000)
-    _settle(orphan)
+    settle(orphan)
 
     async def scenario():
         pinned = {name: Session(settings.url, cookie=name) for name in ("r1", "r2")}
@@ -514,7 +495,7 @@ def test_a_killed_replica_takes_only_its_own_sessions(deployment, browser):
             orphan.wait_for_timeout(500)
         orphan.locator('[data-testid="stSidebarNav"] a').first.click()
         orphan.wait_for_selector(f'h1:has-text("{t("app.title", "en")}")', timeout=90_000)
-        _settle(orphan)
+        settle(orphan)
         orphan.screenshot(path=str(ARTIFACTS / "deploy_orphan_reconnected.png"), full_page=True)
         assert orphan.locator('[data-testid="stException"]').count() == 0
         assert not orphan_errors, orphan_errors

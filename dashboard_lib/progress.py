@@ -85,6 +85,7 @@ class Verdict:
     vintages: tuple[str, ...] = field(default_factory=tuple)
     flipped_from: str | None = None  # the status before the latest revision, when the revision changed it
     years_missing: tuple[int, ...] = ()  # years of a rate target's period with no published rate (never filled in)
+    used: tuple[Observation, ...] = ()  # the achieved values the verdict rests on (base first), for the citation
 
 
 # ---------------------------------------------------------------- the maths
@@ -185,12 +186,12 @@ def _assess_rate(target: Target, observations: list[Observation]) -> Verdict:
         achieved = compound_average([o.value for o in used])
         status, margin = closed_status(target, achieved)
         return Verdict(status, True, achieved=achieved, margin=margin, current_year=end, basis="annual_rates",
-                       vintages=tuple(o.vintage for o in used))
+                       vintages=tuple(o.vintage for o in used), used=tuple(used))
     if stated:  # the period's average as reported (e.g. to the congress)
         result = stated[-1]
         status, margin = closed_status(target, result.value)
         return Verdict(status, True, achieved=result.value, margin=margin, current_year=end,
-                       basis="period_average", vintages=(result.vintage,))
+                       basis="period_average", vintages=(result.vintage,), used=(result,))
     so_far = []
     for year in years:  # the consecutive years from the start of the period that are known
         if year not in annual:
@@ -206,7 +207,7 @@ def _assess_rate(target: Target, observations: list[Observation]) -> Verdict:
     missing = tuple(y for y in years if y not in annual)
     return Verdict(status, False, ratio=ratio, achieved=achieved, margin=margin, required_remaining=remaining,
                    current_year=so_far[-1].year, basis="progress_ratio", vintages=tuple(o.vintage for o in so_far),
-                   years_missing=missing)
+                   years_missing=missing, used=tuple(so_far))
 
 
 def _assess_level(target: Target, observations: list[Observation], base: Observation | None) -> Verdict:
@@ -218,7 +219,7 @@ def _assess_level(target: Target, observations: list[Observation], base: Observa
         result = yearly[year]
         status, margin = closed_status(target, result.value)
         return Verdict(status, True, achieved=result.value, margin=margin, current_year=year, basis="year_value",
-                       vintages=(result.vintage,))
+                       vintages=(result.vintage,), used=(result,))
     earlier = [o for y, o in sorted(yearly.items()) if y < year]
     if base is None:
         candidates = [o for o in earlier if o is not earlier[-1]] if earlier else []
@@ -230,7 +231,7 @@ def _assess_level(target: Target, observations: list[Observation], base: Observa
         return Verdict("not_assessable", False, base_year=base.year, base_value=base.value, basis="one_observation")
     status, margin = closed_status(target, current.value)
     common = dict(achieved=current.value, margin=margin, base_year=base.year, base_value=base.value,
-                  current_year=current.year, vintages=(base.vintage, current.vintage))
+                  current_year=current.year, vintages=(base.vintage, current.vintage), used=(base, current))
     if status != "not_met":
         return Verdict("target_achieved", False, basis="progress_ratio", **common)
     try:
@@ -249,7 +250,7 @@ def newest_first(vintages: Iterable[str]) -> list[str]:
 
 PROGRESS_COLUMNS = ("target_id", "status", "closed", "ratio", "achieved", "margin", "required_remaining",
                     "base_year", "base_value", "current_year", "basis", "vintages", "flipped_from", "years_missing",
-                    "n_observations", "achieved_ids", "method")
+                    "n_observations", "achieved_ids", "considered_ids", "method")
 
 
 def _int(value) -> int | None:
@@ -286,12 +287,16 @@ def progress_rows(targets, achieved, horizons: dict[str, int | None]) -> list[di
         if not is_rate and first_year:
             base = next((o for o in observations if o.year == first_year - 1), None)
         verdict = assess(target, observations, base=base)
-        ids = sorted(r["achieved_id"] for r in latest)  # a build is reproducible to the byte
+        # One latest value per (year, period) of a series: how a verdict's observations are traced back to rows.
+        row_of = {(int(r["year"]), _int(r["period_start"]) or int(r["year"])): r["achieved_id"] for r in latest}
+        used = sorted(row_of[(o.year, o.period_start or o.year)] for o in verdict.used)
+        considered = sorted(r["achieved_id"] for r in latest)  # sorted: a build is reproducible to the byte
         out.append({"target_id": t["target_id"], "status": verdict.status, "closed": verdict.closed,
                     "ratio": verdict.ratio, "achieved": verdict.achieved, "margin": verdict.margin,
                     "required_remaining": verdict.required_remaining, "base_year": verdict.base_year,
                     "base_value": verdict.base_value, "current_year": verdict.current_year, "basis": verdict.basis,
                     "vintages": ", ".join(dict.fromkeys(verdict.vintages)), "flipped_from": verdict.flipped_from,
                     "years_missing": ", ".join(map(str, verdict.years_missing)),
-                    "n_observations": len(observations), "achieved_ids": ";".join(ids), "method": METHOD_NAME})
+                    "n_observations": len(observations), "achieved_ids": ";".join(used),
+                    "considered_ids": ";".join(considered), "method": METHOD_NAME})
     return out

@@ -170,10 +170,12 @@ def explanation(row, achieved: pd.DataFrame, lang: str) -> str:
     if isinstance(row["flipped_from"], str) and row["flipped_from"]:
         parts.append(t("progress.explain.flipped", lang, before=status_text(row["flipped_from"], lang)))
     text = " ".join(parts)
-    ids = [i for i in str(row["achieved_ids"] or "").split(";") if i]
-    used = achieved[achieved["achieved_id"].isin(ids)]
+    used = _achieved_rows(achieved, row["achieved_ids"])
+    # No verdict without values: show what is published, so the reader sees which years are missing.
+    shown, heading = (used, "progress.explain.achieved") if not used.empty else \
+        (_achieved_rows(achieved, row.get("considered_ids")), "progress.explain.considered")
     lines = []
-    for _, a in used.iterrows():
+    for _, a in shown.iterrows():
         when = formatting.period_text(a["period_start"], a["year"]) if pd.notna(a["period_start"]) else str(a["year"])
         unit = formatting.unit_symbol(a["unit"], a["unit_symbol_vi"], a["unit_symbol_en"], lang)
         value = formatting.value_label(a["value"], a["value"], a["comparator"], unit, lang)
@@ -187,8 +189,14 @@ def explanation(row, achieved: pd.DataFrame, lang: str) -> str:
         lines.append(f"- {when}: **{md(value)}** ({t('vintage.' + a['vintage'], lang)}){revised}, {link}, "
                      f"{t('tier.' + a['source_tier'], lang)}")
     if lines:
-        text += "\n\n" + t("progress.explain.achieved", lang) + "\n" + "\n".join(lines)
+        text += "\n\n" + t(heading, lang) + "\n" + "\n".join(lines)
     return text
+
+
+def _achieved_rows(achieved: pd.DataFrame, ids: object) -> pd.DataFrame:
+    """The achieved values named in a ';'-separated id list, in the order of years."""
+    wanted = [i for i in str(ids).split(";") if i] if isinstance(ids, str) else []
+    return achieved[achieved["achieved_id"].isin(wanted)].sort_values(["year", "achieved_id"])
 
 
 def status_options() -> tuple[str, ...]:

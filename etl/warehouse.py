@@ -100,7 +100,7 @@ def _store_progress(con: duckdb.DuckDBPyConnection) -> None:
          "base_year": "Int64", "base_value": "Float64", "current_year": "Int64", "n_observations": "Int64",
          "closed": "boolean", "status": str, "basis": str, "vintages": str, "flipped_from": "string",
          "years_missing": str,
-         "achieved_ids": str, "method": str})
+         "achieved_ids": str, "considered_ids": str, "method": str})
     con.register("_progress", frame)
     con.execute("CREATE TABLE progress AS SELECT * FROM _progress")
     con.unregister("_progress")
@@ -116,7 +116,7 @@ SELECT t.target_id, t.province_era, t.province_code, t.province_name_vi, t.provi
        t.source_tier, t.source_publisher, t.source_url, t.source_date, t.locator, t.citation,
        p.status, p.closed, p.ratio, p.achieved, p.margin, p.required_remaining, p.base_year, p.base_value,
        p.current_year, p.basis, p.vintages, p.flipped_from, p.years_missing, p.n_observations, p.achieved_ids,
-       p.method
+       p.considered_ids, p.method
 FROM progress p JOIN v_targets t USING (target_id);
 """
 

@@ -107,3 +107,15 @@ def _version():
     path = config.warehouse_path()
     stat = os.stat(path)
     return WarehouseVersion(str(path), stat.st_ino, stat.st_mtime_ns)
+
+
+def test_an_explanation_lists_only_the_values_used(app_env):
+    # The former Hải Phòng's "khoảng 9,89 %" services growth for 2020 rests on 2020 alone; the 2022 and 2023
+    # values of the same series (published, within reach) are not part of that verdict.
+    at = open_page("pages/progress.py", "en", provinces="31", indicators="services_growth")
+    shown = _shown_verdicts(("31",), ("services_growth",))
+    target = shown.loc[shown["target_year"] == 2020, "target_id"].iloc[0]
+    at.selectbox[0].set_value(target).run()
+    text = " ".join(m.value for m in at.markdown)
+    used = text.split(t("progress.explain.achieved", "en"))[1]
+    assert "2020:" in used and "2022:" not in used and "2023:" not in used

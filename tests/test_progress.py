@@ -117,3 +117,40 @@ def test_thresholds_and_cagr():
     with pytest.raises(ValueError):
         cagr(1, 1, 2020, 2020)
     assert math.isfinite(cagr(0.5, 1, 2021, 2020))
+
+
+def _achieved_row(achieved_id, year, value, period_start=None):
+    return {"achieved_id": achieved_id, "province_era": 63, "province_code": "31", "indicator": "services_growth",
+            "unit": "pct_per_year", "year": year, "value": value, "vintage": "estimate", "period_start": period_start,
+            "previous_value": None, "is_latest": True}
+
+
+def _target_row(target_id, year, start, end, value):
+    return {"target_id": target_id, "kind": "target", "province_era": 63, "province_code": "31",
+            "indicator": "services_growth", "unit": "pct_per_year", "value_low": value, "value_high": value,
+            "comparator": "about", "higher_is_better": True, "target_year": year, "period_start": start,
+            "period_end": end, "document_id": "HPG-117-2020"}
+
+
+def test_a_verdict_names_only_the_values_it_rests_on():
+    # The former Hải Phòng: services grew 5,64 % in 2020, 9,06 % in 2022, 10,02 % in 2023 (2021 unpublished).
+    # "khoảng 9,89 %" for 2020 is judged on 2020 alone; "khoảng 10,4 %/năm" for 2021–2025 cannot be judged
+    # (its first year is missing), though three values of the series are published.
+    from dashboard_lib.progress import progress_rows
+    achieved = [_achieved_row("A-2020", 2020, 5.64, 2020), _achieved_row("A-2022", 2022, 9.06, 2022),
+                _achieved_row("A-2023", 2023, 10.02, 2023)]
+    single, period = progress_rows([_target_row("T-2020", 2020, 2020, 2020, 9.89),
+                                    _target_row("T-2125", 2025, 2021, 2025, 10.4)], achieved, {})
+    assert single["status"] == "not_met" and single["achieved"] == pytest.approx(5.64)
+    assert single["achieved_ids"] == "A-2020"
+    assert single["considered_ids"] == "A-2020;A-2022;A-2023"
+    assert period["status"] == "not_assessable" and period["achieved_ids"] == ""
+    assert period["considered_ids"] == "A-2020;A-2022;A-2023"
+
+
+def test_an_open_level_target_rests_on_its_base_and_latest_values():
+    # services share 30 % (2020) → 33 % (2023), target 40 % in 2030: the base and the latest value, not 2021–2022
+    verdict = assess(level_target(40, 40, "exact", 2030), [Observation(y, v) for y, v in
+                                                           ((2020, 30), (2021, 31), (2022, 32), (2023, 33))],
+                     base=Observation(2020, 30))
+    assert [o.year for o in verdict.used] == [2020, 2023]

@@ -31,7 +31,7 @@ import pyarrow as pa
 import streamlit as st
 from plotly.colors import sample_colorscale
 
-from . import data, formatting
+from . import data, formatting, map_counts
 from .charts import SOURCE_CHARS, SUBTITLE_CHARS, TITLE_CHARS, figure_from_dicts, wrap_lines
 from .i18n import t
 from .widgets import escape_html, escape_markdown, source_line
@@ -664,11 +664,11 @@ def plans_of(md: MapData, code: str, lang: str) -> str:
 
 
 def summary_text(md: MapData, lang: str) -> str:
-    counts = md.units["status"].value_counts()
-    text = t(f"map.summary.{md.view}", lang, n_value=int(counts.get("value", 0)),
-             n_no_value=int(counts.get("no_value", 0)), n_no_plan=int(counts.get("no_plan", 0)))
-    if counts.get("no_benchmark", 0):
-        text += " " + t("map.summary.no_benchmark", lang, n=int(counts["no_benchmark"]))
+    """Every unit of the view counted under the status it is drawn with (the parts add up to the view), the
+    reviewed gaps named; then the units coloured from several values."""
+    gaps = md.units.loc[md.units["status"] == "not_found", f"name_{lang}"]
+    text = map_counts.counts_sentence(md.units["status"], md.mode, lang,
+                                      sorted(gaps, key=sort_key))
     if md.units["combined"].any():
         names = ", ".join(md.units.loc[md.units["combined"], f"name_{lang}"])
         text += " " + t("map.summary.combined", lang, names=names)
@@ -1104,21 +1104,30 @@ def cached_shapes(version, view: str, shape: str) -> MapShapes:
 
 @data.shared(max_entries=8)
 def cached_choices(version, lang: str) -> Mapping[str, object]:
-    """What the controls offer, read once per (warehouse, language): indicator keys in order with their labels,
-    the default indicator, each indicator's target years, and the indicators that have a national target
-    (aggregated in SQL: one row per indicator, whatever the number of values)."""
+    """What the controls offer, read once per (warehouse, language): indicator keys in order with their labels in
+    each view, the default indicator, each indicator's target years, and the indicators that have a national target
+    (aggregated in SQL: one row per indicator, whatever the number of values).
+
+    A label counts the provinces of its view that have a value (select_values): the old provinces' plans among the
+    63, today's provinces with a plan of either era among the 34. One count for both views mixed the two eras'
+    province keys and matched neither map."""
     frame = data.run(version, """
         SELECT indicator, any_value(indicator_label_vi) FILTER (WHERE province_code <> ?) AS label_vi,
                any_value(indicator_label_en) FILTER (WHERE province_code <> ?) AS label_en,
                count(DISTINCT province_code) FILTER (WHERE province_code <> ?) AS n_provinces,
+               count(DISTINCT province_code) FILTER (WHERE province_code <> ? AND province_era <> '34') AS n_63,
+               count(DISTINCT province_2025_code) FILTER (WHERE province_code <> ?) AS n_34,
                bool_or(province_code = ?) AS has_benchmark,
                coalesce(list(DISTINCT target_year ORDER BY target_year)
                         FILTER (WHERE province_code <> ? AND target_year IS NOT NULL), []) AS years
-        FROM v_targets WHERE kind = 'target' GROUP BY indicator ORDER BY indicator""", (NATIONAL,) * 5)
-    options = frame[frame["n_provinces"] > 0].sort_values(["n_provinces", "label_vi"], ascending=[False, True],
-                                                          kind="stable", ignore_index=True)
-    labels = {r.indicator: t("map.indicator.option_one" if r.n_provinces == 1 else "map.indicator.option", lang,
-                             label=getattr(r, f"label_{lang}"), n=int(r.n_provinces)) for r in options.itertuples()}
+        FROM v_targets WHERE kind = 'target' GROUP BY indicator ORDER BY indicator""", (NATIONAL,) * 7)
+    options = frame[frame["n_provinces"] > 0].sort_values(["n_34", "n_provinces", "label_vi"],
+                                                          ascending=[False, False, True], kind="stable",
+                                                          ignore_index=True)
+    labels = {view: MappingProxyType({
+        r.indicator: t("map.indicator.option_one" if getattr(r, f"n_{view}") == 1 else "map.indicator.option", lang,
+                       label=getattr(r, f"label_{lang}"), n=int(getattr(r, f"n_{view}")))
+        for r in options.itertuples()}) for view in VIEWS}
     return MappingProxyType({
         "keys": tuple(options["indicator"]), "labels": MappingProxyType(labels), "default": default_indicator(options),
         "years": MappingProxyType({r.indicator: tuple(int(y) for y in r.years) for r in options.itertuples()}),

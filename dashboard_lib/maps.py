@@ -710,10 +710,13 @@ class MapShapes:
     labels: dict[str, tuple[float, float]]  # unit code -> (lon, lat) for markers and tile text
     geo: dict
     height: int
-    # Where the colour bar goes: over an empty part of the map (vertical at the lower left of the boundary
-    # map, beside the Gulf of Thailand; under the legend at the upper right of the tile map, east of the north).
-    colourbar: dict = field(default_factory=lambda: dict(orientation="v", len=0.32, thickness=14, x=0.01,
-                                                         xanchor="left", y=0.08, yanchor="bottom"))
+    # Where the colour bar goes: on the boundary map, in a row under the map in a margin of its own (colourbar_room
+    # pixels): at the lower left it covered Cà Mau and Kiên Giang on a phone and Phú Quốc on a wide screen. On the
+    # tile map, under the legend at the upper right, east of the northern tiles.
+    colourbar: dict = field(default_factory=lambda: dict(orientation="h", len=0.5, lenmode="fraction",
+                                                         thickness=12, x=0, xanchor="left", y=0, yanchor="top",
+                                                         ypad=6, xpad=10))
+    colourbar_room: int = 64
     # The legend: upper right over the sea on the boundary map; in a row under the tile map, whose grid fills
     # the upper corners. source_shift: pixels the source line moves down to make room for it.
     legend: dict = field(default_factory=lambda: dict(x=0.99, xanchor="right", y=0.97, yanchor="top"))
@@ -808,7 +811,8 @@ def tile_shapes(grid: pd.DataFrame, archipelagos_ref: pd.DataFrame, view: str) -
                      frames, labels, geo, height=1080 if view == "63" else 940,
                      colourbar=dict(orientation="v", len=0.3, thickness=14, x=0.99, xanchor="right", y=0.97,
                                     yanchor="top"),
-                     legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"), source_shift=58)
+                     legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"), source_shift=58,
+                     colourbar_room=0)
 
 
 # =====================================================================================================
@@ -865,6 +869,15 @@ def _tile_name(name: str, width: int = 8) -> str:
 def wrap(text: str, width: int = 100) -> str:
     """Plain text on lines of at most `width` characters (charts.wrap_lines), escaped."""
     return "<br>".join(_e(line) for line in wrap_lines(text, width))
+
+
+def archipelago_label(names: dict, host_name: str, lang: str) -> str:
+    """The Vietnamese name over its host province, on two lines, and in English the English name below: on one
+    line the Trường Sa label ran past a 390 px phone's right edge."""
+    lines = [f"<b>{_e(names['vi'])}</b>", f"<b>({_e(host_name)})</b>" if host_name else ""]
+    if lang == "en":
+        lines.append(_e(names["en"]))
+    return "<br>".join(line for line in lines if line)
 
 
 def _fc(features: list[dict]) -> dict:
@@ -947,14 +960,13 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         lon, lat = shapes.archipelago_labels[key]
         label_lon.append(lon)
         label_lat.append(lat)
-        label_text.append(f"<b>{_e(vi_name)}</b>" + (f"<br>{_e(shapes.archipelago_names[key]['en'])}"
-                                                      if lang == "en" else ""))
+        label_text.append(archipelago_label(shapes.archipelago_names[key], host_name, lang))
     if label_text:
         names = ", ".join(f"{shapes.archipelago_names[k]['vi']}" for k in ARCHIPELAGO_KEYS
                           if k in shapes.archipelago_features)
         traces.append(dict(type="scattergeo", lon=label_lon, lat=label_lat, text=label_text, mode="text",
                            textposition="bottom center" if shapes.kind == "tile" else "top center",
-                           textfont=dict(size=11 if shapes.kind == "tile" else 12, color="#333333"),
+                           textfont=dict(size=11, color="#333333"),
                            hoverinfo="skip", showlegend=False, name=_e(names), meta={"role": "archipelago_labels"}))
 
     # Tile map: the province name in each tile, dark or light to stay readable on its colour.
@@ -1019,7 +1031,10 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
     # Plotly draws a title of several lines higher than its anchor by about a line less one: moved down as much.
     title_top = TOOLBAR + 20 * (len(title_lines) - 1)
     top = title_top + 24 * len(title_lines) + 8 + 17 * (subtitle.count("<br>") + 1) + 14
-    bottom = 12 + 14 * (source.count("<br>") + 1) + shapes.source_shift
+    show_scale = md.mode != "progress" and bool(coloured or any(
+        units.at[h, "status"] == "value" for h in shapes.archipelago_hosts.values() if h in units.index))
+    room = shapes.colourbar_room if show_scale else 0  # the colour bar's own row under the map
+    bottom = 12 + 14 * (source.count("<br>") + 1) + shapes.source_shift + room
     height = shapes.height + (top - 92) + (bottom - 64 - shapes.source_shift)
     layout = dict(
         title=dict(text="<b>" + "<br>".join(_e(line) for line in title_lines) + "</b>", x=0, xanchor="left",
@@ -1027,7 +1042,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
                    font=dict(size=18), subtitle=dict(text=subtitle)),
         geo=shapes.geo,
         coloraxis=dict(colorscale=colour_scale, cmin=low, cmax=high, cmid=0 if md.mode == "diff" else None,
-                       showscale=md.mode != "progress",
+                       showscale=show_scale,
                        colorbar=dict(title=dict(text=_e(colourbar_title(md, lang)), side="top"),
                                      bgcolor="rgba(255,255,255,0.85)", **shapes.colourbar,
                                      **(dict(tickvals=list(range(len(PROGRESS_SCALE))),
@@ -1041,14 +1056,11 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         hoverlabel=dict(bgcolor="#ffffff", font=dict(size=12, color="#1a1a1a"), align="left"),
         clickmode="event+select", dragmode=False,
         annotations=[dict(text=source,
-                          xref="paper", yref="paper", x=0, y=0, yshift=-4 - shapes.source_shift,
+                          xref="paper", yref="paper", x=0, y=0, yshift=-4 - shapes.source_shift - room,
                           xanchor="left", yanchor="top", showarrow=False, align="left",
                           font=dict(size=11, color="#555555"))],
         meta=dict(view=md.view, indicator=md.indicator, year=str(md.year), mode=md.mode, shape=shapes.kind),
     )
-    if not coloured and not any(units.at[h, "status"] == "value" for h in shapes.archipelago_hosts.values()
-                                if h in units.index):
-        layout["coloraxis"]["showscale"] = False
     return figure_from_dicts(traces, layout, shared=shared)
 
 

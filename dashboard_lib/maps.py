@@ -31,7 +31,7 @@ import pyarrow as pa
 import streamlit as st
 from plotly.colors import sample_colorscale
 
-from . import data, formatting, map_counts
+from . import data, formatting, map_counts, map_labels
 from .charts import SOURCE_CHARS, SUBTITLE_CHARS, TITLE_CHARS, figure_from_dicts, wrap_lines
 from .i18n import t
 from .widgets import escape_html, escape_markdown, source_line
@@ -721,6 +721,7 @@ class MapShapes:
     # the upper corners. source_shift: pixels the source line moves down to make room for it.
     legend: dict = field(default_factory=lambda: dict(x=0.99, xanchor="right", y=0.97, yanchor="top"))
     source_shift: int = 0
+    east_edges: Mapping[int, float] = field(default_factory=dict)  # the coast, for value labels (map_labels)
 
 
 def _ring_area(ring: list) -> float:
@@ -775,7 +776,8 @@ def boundary_shapes(geometry_df: pd.DataFrame, archipelagos_df: pd.DataFrame, vi
     geo = dict(visible=False, projection=dict(type="mercator"), lonaxis=dict(range=list(BOUNDARY_LON)),
                lataxis=dict(range=list(BOUNDARY_LAT)), showframe=False, bgcolor="rgba(0,0,0,0)")
     return MapShapes("boundary", view, features, arch_features, _hosts(archipelagos_df, view),
-                     _arch_names(archipelagos_df), arch_labels, frames, labels, geo, height=820)
+                     _arch_names(archipelagos_df), arch_labels, frames, labels, geo, height=820,
+                     east_edges=MappingProxyType(map_labels.east_edges(f["geometry"] for f in features.values())))
 
 
 def _square(col: float, row: float, size: float = TILE_SIZE) -> dict:
@@ -878,6 +880,20 @@ def archipelago_label(names: dict, host_name: str, lang: str) -> str:
     if lang == "en":
         lines.append(_e(names["en"]))
     return "<br>".join(line for line in lines if line)
+
+
+def _label_obstacles(shapes: MapShapes, units: pd.DataFrame, lang: str) -> list[tuple]:
+    """What value labels keep clear of: the archipelagos' frames and labels, and the legend's corner."""
+    boxes = [map_labels.LEGEND_CORNER]
+    for key, frame in shapes.frames.items():
+        if not frame:
+            continue
+        host = shapes.archipelago_hosts.get(key)
+        host_name = str(units.at[host, "name_vi"]) if host in units.index else ""
+        boxes.append(map_labels.frame_box(frame))
+        boxes.append(map_labels.archipelago_label_box(frame, archipelago_label(shapes.archipelago_names[key],
+                                                                                host_name, lang)))
+    return boxes
 
 
 def _fc(features: list[dict]) -> dict:
@@ -985,16 +1001,27 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
                            showlegend=False, textfont=dict(size=9 if md.view == "63" else 10, color=colours),
                            name="tile labels", meta={"role": "tile_labels"}))
 
-    # Boundary map: the colour value written beside each coloured province, while there are few enough.
+    # Boundary map: the colour values, while there are few enough, each in the sea east of the coast joined to its
+    # province by a leader line; one that finds no room is left to the hover (map_labels).
     if shapes.kind == "boundary":
         written = [c for c in coloured if c in shapes.labels]
         if 0 < len(written) <= MAX_VALUE_LABELS:
-            traces.append(dict(
-                type="scattergeo",
-                lon=[shapes.labels[c][0] + 0.25 for c in written], lat=[shapes.labels[c][1] for c in written],
-                text=[f"<b>{_e(label)}</b>" for label in value_labels(md, written, lang)], mode="text",
-                textposition="middle right", textfont=dict(size=12, color=TEXT_DARK), hoverinfo="skip",
-                showlegend=False, name="value labels", meta={"role": "value_labels"}))
+            texts = dict(zip(written, (f"<b>{_e(label)}</b>" for label in value_labels(md, written, lang))))
+            placed, _ = map_labels.place({c: shapes.labels[c] for c in written}, texts, shapes.east_edges,
+                                         _label_obstacles(shapes, units, lang), BOUNDARY_LON, BOUNDARY_LAT)
+            if placed:
+                leader_lon, leader_lat = [], []
+                for p in placed:
+                    leader_lon += [p.anchor_lon, p.lon, None]
+                    leader_lat += [p.anchor_lat, p.lat, None]
+                traces.append(dict(type="scattergeo", lon=leader_lon, lat=leader_lat, mode="lines",
+                                   line=dict(color="#555555", width=0.8), hoverinfo="skip", showlegend=False,
+                                   name="value label lines", meta={"role": "value_leaders"}))
+                traces.append(dict(
+                    type="scattergeo", lon=[p.lon for p in placed], lat=[p.lat for p in placed],
+                    text=[texts[p.code] for p in placed], mode="text", textposition="middle right",
+                    textfont=dict(size=map_labels.FONT_PX, color=TEXT_DARK), hoverinfo="skip", showlegend=False,
+                    name="value labels", meta={"role": "value_labels", "codes": [p.code for p in placed]}))
 
     # Progress: the five steps in the legend (named, in order), not on a colour bar over the map.
     if md.mode == "progress":

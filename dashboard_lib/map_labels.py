@@ -127,7 +127,7 @@ def place(anchors: Mapping[str, tuple[float, float]], texts: Mapping[str, str], 
 def archipelago_label_box(frame: list[tuple[float, float]], text: str, scale: float = PHONE_SCALE) -> Box:
     """The box of an archipelago's label, centred above its frame (as the figure draws it)."""
     lons, lats = [p[0] for p in frame], [p[1] for p in frame]
-    centre, top = (min(lons) + max(lons)) / 2, max(lats)
+    centre, top = (min(lons) + max(lons)) / 2, max(lats) + 0.15  # as boundary_shapes puts it
     width_px, height_px = text_box_px(text)
     half_width = width_px / 2 / scale
     return (centre - half_width, top, centre + half_width, top + 2 * _half_height(top, height_px, scale))

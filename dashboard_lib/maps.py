@@ -772,7 +772,7 @@ def boundary_shapes(geometry_df: pd.DataFrame, archipelagos_df: pd.DataFrame, vi
         ring = frame["coordinates"][0] if frame["type"] == "Polygon" else frame["coordinates"][0][0]
         frames[key] = [tuple(p) for p in ring]
         lons, lats = [p[0] for p in ring], [p[1] for p in ring]
-        arch_labels[key] = ((min(lons) + max(lons)) / 2, max(lats))  # above the frame, clear of the islands
+        arch_labels[key] = ((min(lons) + max(lons)) / 2, max(lats) + 0.15)  # above the frame, clear of its line
     geo = dict(visible=False, projection=dict(type="mercator"), lonaxis=dict(range=list(BOUNDARY_LON)),
                lataxis=dict(range=list(BOUNDARY_LAT)), showframe=False, bgcolor="rgba(0,0,0,0)")
     return MapShapes("boundary", view, features, arch_features, _hosts(archipelagos_df, view),

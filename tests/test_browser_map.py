@@ -203,7 +203,7 @@ def test_value_labels_on_a_wide_screen_are_apart_and_off_the_land(served, browse
     labels written (at least one), no two overlapping, no point of a label on land (inside a drawn province's
     fill: a label crosses no outline), none over the legend, the colour bar or an archipelago's label; the colour
     bar off the land (it sat on Phú Quốc)."""
-    page = browser.new_page(viewport={"width": 1440, "height": 1100})
+    page = browser.new_page(viewport={"width": 1440, "height": 2000})  # the whole map in the screenshot
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:

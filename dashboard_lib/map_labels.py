@@ -24,8 +24,6 @@ LINE_PX = 16               # a line's height, with room between labels
 GAP_DEG = 0.3              # between the coast and a label's start
 BIN_DEG = 0.1              # latitude bands of the coast profile
 MAX_SHIFT_DEG = 5.0        # how far north or south of its province a label may go
-# The boundary map's legend, at its upper right: kept clear (a wide screen draws it over the sea there).
-LEGEND_CORNER = (112.3, 19.5, 180.0, 90.0)
 
 Box = tuple[float, float, float, float]  # lon0, lat0, lon1, lat1
 

@@ -74,6 +74,7 @@ BOUNDARY_LAT = (6.1, 23.6)
 TOOLBAR = 34  # pixels at the figure's top kept free for the chart's toolbar (over the title on a phone before)
 MODEBAR_REMOVE = ["zoomInGeo", "zoomOutGeo", "resetGeo", "hoverClosestGeo", "pan2d", "select2d", "lasso2d"]
 MAX_VALUE_LABELS = 15  # more coloured provinces than this: values only in the hover, labels would collide
+LEGEND_ROW = 20  # pixels per legend entry (12 px text) where the legend has rows of its own
 TILE_SIZE = 0.9  # of a 1 × 1 cell: the gap shows the page background between tiles
 
 
@@ -717,9 +718,11 @@ class MapShapes:
                                                          thickness=12, x=0, xanchor="left", y=0, yanchor="top",
                                                          ypad=6, xpad=10))
     colourbar_room: int = 64
-    # The legend: upper right over the sea on the boundary map; in a row under the tile map, whose grid fills
-    # the upper corners. source_shift: pixels the source line moves down to make room for it.
-    legend: dict = field(default_factory=lambda: dict(x=0.99, xanchor="right", y=0.97, yanchor="top"))
+    # The legend: on the boundary map, a list under the colour bar in rows of their own (legend_below: at the upper
+    # right, the progress legend's eight entries covered the north on a phone); in a row under the tile map, whose
+    # grid fills the upper corners. source_shift: pixels the source line moves down to make room for it.
+    legend: dict = field(default_factory=lambda: dict(orientation="v", x=0, xanchor="left", y=0, yanchor="top"))
+    legend_below: bool = True
     source_shift: int = 0
     east_edges: Mapping[int, float] = field(default_factory=dict)  # the coast, for value labels (map_labels)
 
@@ -814,7 +817,7 @@ def tile_shapes(grid: pd.DataFrame, archipelagos_ref: pd.DataFrame, view: str) -
                      colourbar=dict(orientation="v", len=0.3, thickness=14, x=0.99, xanchor="right", y=0.97,
                                     yanchor="top"),
                      legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"), source_shift=58,
-                     colourbar_room=0)
+                     colourbar_room=0, legend_below=False)
 
 
 # =====================================================================================================
@@ -883,8 +886,8 @@ def archipelago_label(names: dict, host_name: str, lang: str) -> str:
 
 
 def _label_obstacles(shapes: MapShapes, units: pd.DataFrame, lang: str) -> list[tuple]:
-    """What value labels keep clear of: the archipelagos' frames and labels, and the legend's corner."""
-    boxes = [map_labels.LEGEND_CORNER]
+    """What value labels keep clear of: the archipelagos' frames and labels (the legend is under the map)."""
+    boxes = []
     for key, frame in shapes.frames.items():
         if not frame:
             continue
@@ -1060,9 +1063,14 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
     top = title_top + 24 * len(title_lines) + 8 + 17 * (subtitle.count("<br>") + 1) + 14
     show_scale = md.mode != "progress" and bool(coloured or any(
         units.at[h, "status"] == "value" for h in shapes.archipelago_hosts.values() if h in units.index))
-    room = shapes.colourbar_room if show_scale else 0  # the colour bar's own row under the map
+    bar_room = shapes.colourbar_room if show_scale else 0  # the colour bar's own row under the map
+    entries = sum(1 for trace in traces if trace.get("showlegend")) if shapes.legend_below else 0
+    room = bar_room + (LEGEND_ROW * entries + 14 if entries else 0)  # and the legend's rows under it
     bottom = 12 + 14 * (source.count("<br>") + 1) + shapes.source_shift + room
     height = shapes.height + (top - 92) + (bottom - 64 - shapes.source_shift)
+    legend = dict(shapes.legend)
+    if shapes.legend_below:  # under the colour bar: paper units below the plot area
+        legend["y"] = -bar_room / (height - top - bottom)
     layout = dict(
         title=dict(text="<b>" + "<br>".join(_e(line) for line in title_lines) + "</b>", x=0, xanchor="left",
                    xref="container", pad=dict(l=10), y=1 - title_top / height, yanchor="top", yref="container",
@@ -1076,7 +1084,7 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
                                              ticktext=[t(k, lang) for k in PROGRESS_LABELS])
                                         if md.mode == "progress" else {}))),
         legend=dict(bgcolor="rgba(255,255,255,0.9)", bordercolor="#cccccc", borderwidth=1, font=dict(size=12),
-                    itemclick=False, itemdoubleclick=False, **shapes.legend),
+                    itemclick=False, itemdoubleclick=False, **legend),
         separators=formatting.plotly_separators(lang),
         height=height, margin=dict(l=10, r=10, t=top, b=bottom),
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",

@@ -167,12 +167,14 @@ def _inside(item: dict, edge: dict) -> bool:
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-@pytest.mark.parametrize("query", ["", "&indicator=services_share_grdp", "&indicator=services_share_grdp&view=63"],
-                         ids=["default", "labels34", "labels63"])
+@pytest.mark.parametrize("query", ["", "&indicator=services_share_grdp", "&indicator=services_share_grdp&view=63",
+                                   "&indicator=services_share_grdp&mode=progress"],
+                         ids=["default", "labels34", "labels63", "progress"])
 def test_map_on_a_phone_keeps_its_texts_in_the_chart_and_its_colour_bar_off_the_land(served, browser, lang, query):
     """On a 390 px phone the Trường Sa label ran past the chart's right edge and the colour bar sat on Cà Mau and
     Kiên Giang: every text of the figure (both archipelago labels included) lies inside the chart, and the colour
-    bar's box meets no drawn province or archipelago."""
+    bar's box meets no drawn province or archipelago; nor does the legend's (the progress legend's eight entries
+    covered the north)."""
     from test_browser_phone import CHART_BOXES, open_phone, overflows
     name = f"map_phone_{lang}.png" if not query else f"map_phone_{lang}_{query.split('=', 1)[1].replace('&', '_')}.png"
     context, page, errors = open_phone(browser, f"{served}/map?lang={lang}{query}", name)
@@ -186,8 +188,10 @@ def test_map_on_a_phone_keeps_its_texts_in_the_chart_and_its_colour_bar_off_the_
         shown = " ".join(a["text"] for a in drawn["archipelagos"])
         assert "Quần đảo Hoàng Sa" in shown and "Quần đảo Trường Sa" in shown, shown
         assert len(drawn["archipelagos"]) == 2 and all(_inside(a, drawn["chart"]) for a in drawn["archipelagos"])
-        assert drawn["colourbar"] is not None and drawn["paths"]
-        assert not [p for p in drawn["paths"] if _overlap(p, drawn["colourbar"])], drawn["colourbar"]
+        assert drawn["paths"] and drawn["legend"] is not None
+        assert (drawn["colourbar"] is None) == ("progress" in query)  # progress: the steps are in the legend
+        for key in ("colourbar", "legend"):
+            assert not [p for p in drawn["paths"] if drawn[key] and _overlap(p, drawn[key])], (key, drawn[key])
         # the value labels (when the map writes them) are apart and off the land here too
         labels = drawn["labels"]
         assert not [label["text"] for label in labels if label["land"]]

@@ -75,7 +75,10 @@ TOOLBAR = 34  # pixels at the figure's top kept free for the chart's toolbar (ov
 MODEBAR_REMOVE = ["zoomInGeo", "zoomOutGeo", "resetGeo", "hoverClosestGeo", "pan2d", "select2d", "lasso2d"]
 MAX_VALUE_LABELS = 15  # more coloured provinces than this: values only in the hover, labels would collide
 LEGEND_ROW = 20  # pixels per legend entry (12 px text) where the legend has rows of its own
-TILE_SIZE = 0.9  # of a 1 × 1 cell: the gap shows the page background between tiles
+TILE_SIZE = 0.9
+# (view, code) of the tiles written in a short form (translations map.tile.short.*; the hover has the full name)
+TILE_SHORT = frozenset({("63", "31"), ("34", "31"), ("63", "46"), ("63", "77"), ("63", "79"), ("34", "79")})
+TILE_FONT = {"63": 7, "34": 9}  # px: a tile is about 24 (63) or 30 (34) px wide on a 390 px phone  # of a 1 × 1 cell: the gap shows the page background between tiles
 
 
 # =====================================================================================================
@@ -860,8 +863,9 @@ def _luminance(colour: str) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
-def _tile_name(name: str, width: int = 8) -> str:
-    """A province name on up to three short lines, so it fits in a tile."""
+def _tile_name(name: str, width: int = 6) -> str:
+    """A province name on short lines, so it fits in its tile on a phone (lines of 8 characters ran into the next
+    tile: 'Dong NaiLam Dong')."""
     words, lines = name.split(), []
     for word in words:
         if lines and len(lines[-1]) + 1 + len(word) <= width:
@@ -998,10 +1002,13 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             fill = _colour_at(md, units.at[code, "z"]) if status == "value" else STATUS_COLOURS[status]
             lon.append(x)
             lat.append(y)
-            text.append(_tile_name(str(units.at[code, f"name_{lang}" if lang == "en" else "name_vi"])))
+            if (md.view, code) in TILE_SHORT:  # names too long for a tile on a phone: the usual short form
+                text.append("<br>".join(_e(line) for line in t(f"map.tile.short.{md.view}.{code}", lang).split("|")))
+            else:
+                text.append(_tile_name(str(units.at[code, f"name_{lang}" if lang == "en" else "name_vi"])))
             colours.append(TEXT_LIGHT if _luminance(fill) < 0.45 else TEXT_DARK)
         traces.append(dict(type="scattergeo", lon=lon, lat=lat, text=text, mode="text", hoverinfo="skip",
-                           showlegend=False, textfont=dict(size=9 if md.view == "63" else 10, color=colours),
+                           showlegend=False, textfont=dict(size=TILE_FONT[md.view], color=colours),
                            name="tile labels", meta={"role": "tile_labels"}))
 
     # Boundary map: the colour values, while there are few enough, each in the sea east of the coast joined to its

@@ -289,6 +289,13 @@ def _has_colour_scale(fig: go.Figure) -> bool:
     return False
 
 
+def _bar_below(fig: go.Figure) -> bool:
+    """A horizontal colour bar under the plot (the province map's): it needs room above the footnote, not in the
+    right margin."""
+    axis = fig.layout.coloraxis
+    return axis.showscale is not False and axis.colorbar.orientation == "h" and _has_colour_scale(fig)
+
+
 def _fit(fig: go.Figure, spec: ExportSize, fixed_px: float) -> tuple[int, int]:
     """Layout size: the page, or up to MAX_FIT times larger when the chart needs more height."""
     natural = fig.layout.height
@@ -382,10 +389,12 @@ def figure_for_export(fig: go.Figure | dict | str, *, title: str, subtitle: str 
     if out.layout.margin.l and out.layout.margin.l >= left:  # the chart's own label column: keep it, pad it
         left = out.layout.margin.l + pad / 2
     right = max(pad, out.layout.margin.r or 0)
-    if _has_colour_scale(out):  # the colour bar sits in the right margin
+    bar_below = _bar_below(out)
+    if _has_colour_scale(out) and not bar_below:  # the colour bar sits in the right margin
         right = max(right, pad + font * 7)
     top = b["top"]
-    bottom = pad + b["note_h"] + font * 0.8 + x_block
+    # a colour bar under the plot: its title, bar and ticks between the plot and the footnote (it covered it)
+    bottom = pad + b["note_h"] + font * 0.8 + x_block + (font * 3 + 30 if bar_below else 0)
 
     title_text = "<br>".join(_esc(line) for line in b["title_lines"])
     sub_text = "<br>".join(_esc(line) for line in b["sub_lines"])

@@ -31,7 +31,7 @@ import pyarrow as pa
 import streamlit as st
 from plotly.colors import sample_colorscale
 
-from . import data, formatting
+from . import data, formatting, map_counts, map_labels
 from .charts import SOURCE_CHARS, SUBTITLE_CHARS, TITLE_CHARS, figure_from_dicts, wrap_lines
 from .i18n import t
 from .widgets import escape_html, escape_markdown, source_line
@@ -74,7 +74,11 @@ BOUNDARY_LAT = (6.1, 23.6)
 TOOLBAR = 34  # pixels at the figure's top kept free for the chart's toolbar (over the title on a phone before)
 MODEBAR_REMOVE = ["zoomInGeo", "zoomOutGeo", "resetGeo", "hoverClosestGeo", "pan2d", "select2d", "lasso2d"]
 MAX_VALUE_LABELS = 15  # more coloured provinces than this: values only in the hover, labels would collide
-TILE_SIZE = 0.9  # of a 1 × 1 cell: the gap shows the page background between tiles
+LEGEND_ROW = 20  # pixels per legend entry (12 px text) where the legend has rows of its own
+TILE_SIZE = 0.9
+# (view, code) of the tiles written in a short form (translations map.tile.short.*; the hover has the full name)
+TILE_SHORT = frozenset({("63", "31"), ("34", "31"), ("63", "46"), ("63", "77"), ("63", "79"), ("34", "79")})
+TILE_FONT = {"63": 7, "34": 9}  # px: a tile is about 24 (63) or 30 (34) px wide on a 390 px phone  # of a 1 × 1 cell: the gap shows the page background between tiles
 
 
 # =====================================================================================================
@@ -664,11 +668,11 @@ def plans_of(md: MapData, code: str, lang: str) -> str:
 
 
 def summary_text(md: MapData, lang: str) -> str:
-    counts = md.units["status"].value_counts()
-    text = t(f"map.summary.{md.view}", lang, n_value=int(counts.get("value", 0)),
-             n_no_value=int(counts.get("no_value", 0)), n_no_plan=int(counts.get("no_plan", 0)))
-    if counts.get("no_benchmark", 0):
-        text += " " + t("map.summary.no_benchmark", lang, n=int(counts["no_benchmark"]))
+    """Every unit of the view counted under the status it is drawn with (the parts add up to the view), the
+    reviewed gaps named; then the units coloured from several values."""
+    gaps = md.units.loc[md.units["status"] == "not_found", f"name_{lang}"]
+    text = map_counts.counts_sentence(md.units["status"], md.mode, lang,
+                                      sorted(gaps, key=sort_key))
     if md.units["combined"].any():
         names = ", ".join(md.units.loc[md.units["combined"], f"name_{lang}"])
         text += " " + t("map.summary.combined", lang, names=names)
@@ -710,14 +714,20 @@ class MapShapes:
     labels: dict[str, tuple[float, float]]  # unit code -> (lon, lat) for markers and tile text
     geo: dict
     height: int
-    # Where the colour bar goes: over an empty part of the map (vertical at the lower left of the boundary
-    # map, beside the Gulf of Thailand; under the legend at the upper right of the tile map, east of the north).
-    colourbar: dict = field(default_factory=lambda: dict(orientation="v", len=0.32, thickness=14, x=0.01,
-                                                         xanchor="left", y=0.08, yanchor="bottom"))
-    # The legend: upper right over the sea on the boundary map; in a row under the tile map, whose grid fills
-    # the upper corners. source_shift: pixels the source line moves down to make room for it.
-    legend: dict = field(default_factory=lambda: dict(x=0.99, xanchor="right", y=0.97, yanchor="top"))
+    # Where the colour bar goes: on the boundary map, in a row under the map in a margin of its own (colourbar_room
+    # pixels): at the lower left it covered Cà Mau and Kiên Giang on a phone and Phú Quốc on a wide screen. On the
+    # tile map, under the legend at the upper right, east of the northern tiles.
+    colourbar: dict = field(default_factory=lambda: dict(orientation="h", len=0.5, lenmode="fraction",
+                                                         thickness=12, x=0, xanchor="left", y=0, yanchor="top",
+                                                         ypad=6, xpad=10))
+    colourbar_room: int = 64
+    # The legend: on the boundary map, a list under the colour bar in rows of their own (legend_below: at the upper
+    # right, the progress legend's eight entries covered the north on a phone); in a row under the tile map, whose
+    # grid fills the upper corners. source_shift: pixels the source line moves down to make room for it.
+    legend: dict = field(default_factory=lambda: dict(orientation="v", x=0, xanchor="left", y=0, yanchor="top"))
+    legend_below: bool = True
     source_shift: int = 0
+    east_edges: Mapping[int, float] = field(default_factory=dict)  # the coast, for value labels (map_labels)
 
 
 def _ring_area(ring: list) -> float:
@@ -768,11 +778,12 @@ def boundary_shapes(geometry_df: pd.DataFrame, archipelagos_df: pd.DataFrame, vi
         ring = frame["coordinates"][0] if frame["type"] == "Polygon" else frame["coordinates"][0][0]
         frames[key] = [tuple(p) for p in ring]
         lons, lats = [p[0] for p in ring], [p[1] for p in ring]
-        arch_labels[key] = ((min(lons) + max(lons)) / 2, max(lats))  # above the frame, clear of the islands
+        arch_labels[key] = ((min(lons) + max(lons)) / 2, max(lats) + 0.15)  # above the frame, clear of its line
     geo = dict(visible=False, projection=dict(type="mercator"), lonaxis=dict(range=list(BOUNDARY_LON)),
                lataxis=dict(range=list(BOUNDARY_LAT)), showframe=False, bgcolor="rgba(0,0,0,0)")
     return MapShapes("boundary", view, features, arch_features, _hosts(archipelagos_df, view),
-                     _arch_names(archipelagos_df), arch_labels, frames, labels, geo, height=820)
+                     _arch_names(archipelagos_df), arch_labels, frames, labels, geo, height=820,
+                     east_edges=MappingProxyType(map_labels.east_edges(f["geometry"] for f in features.values())))
 
 
 def _square(col: float, row: float, size: float = TILE_SIZE) -> dict:
@@ -808,7 +819,8 @@ def tile_shapes(grid: pd.DataFrame, archipelagos_ref: pd.DataFrame, view: str) -
                      frames, labels, geo, height=1080 if view == "63" else 940,
                      colourbar=dict(orientation="v", len=0.3, thickness=14, x=0.99, xanchor="right", y=0.97,
                                     yanchor="top"),
-                     legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"), source_shift=58)
+                     legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"), source_shift=58,
+                     colourbar_room=0, legend_below=False)
 
 
 # =====================================================================================================
@@ -851,8 +863,9 @@ def _luminance(colour: str) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
-def _tile_name(name: str, width: int = 8) -> str:
-    """A province name on up to three short lines, so it fits in a tile."""
+def _tile_name(name: str, width: int = 6) -> str:
+    """A province name on short lines, so it fits in its tile on a phone (lines of 8 characters ran into the next
+    tile: 'Dong NaiLam Dong')."""
     words, lines = name.split(), []
     for word in words:
         if lines and len(lines[-1]) + 1 + len(word) <= width:
@@ -865,6 +878,29 @@ def _tile_name(name: str, width: int = 8) -> str:
 def wrap(text: str, width: int = 100) -> str:
     """Plain text on lines of at most `width` characters (charts.wrap_lines), escaped."""
     return "<br>".join(_e(line) for line in wrap_lines(text, width))
+
+
+def archipelago_label(names: dict, host_name: str, lang: str) -> str:
+    """The Vietnamese name over its host province, on two lines, and in English the English name below: on one
+    line the Trường Sa label ran past a 390 px phone's right edge."""
+    lines = [f"<b>{_e(names['vi'])}</b>", f"<b>({_e(host_name)})</b>" if host_name else ""]
+    if lang == "en":
+        lines.append(_e(names["en"]))
+    return "<br>".join(line for line in lines if line)
+
+
+def _label_obstacles(shapes: MapShapes, units: pd.DataFrame, lang: str) -> list[tuple]:
+    """What value labels keep clear of: the archipelagos' frames and labels (the legend is under the map)."""
+    boxes = []
+    for key, frame in shapes.frames.items():
+        if not frame:
+            continue
+        host = shapes.archipelago_hosts.get(key)
+        host_name = str(units.at[host, "name_vi"]) if host in units.index else ""
+        boxes.append(map_labels.frame_box(frame))
+        boxes.append(map_labels.archipelago_label_box(frame, archipelago_label(shapes.archipelago_names[key],
+                                                                                host_name, lang)))
+    return boxes
 
 
 def _fc(features: list[dict]) -> dict:
@@ -947,14 +983,13 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
         lon, lat = shapes.archipelago_labels[key]
         label_lon.append(lon)
         label_lat.append(lat)
-        label_text.append(f"<b>{_e(vi_name)}</b>" + (f"<br>{_e(shapes.archipelago_names[key]['en'])}"
-                                                      if lang == "en" else ""))
+        label_text.append(archipelago_label(shapes.archipelago_names[key], host_name, lang))
     if label_text:
         names = ", ".join(f"{shapes.archipelago_names[k]['vi']}" for k in ARCHIPELAGO_KEYS
                           if k in shapes.archipelago_features)
         traces.append(dict(type="scattergeo", lon=label_lon, lat=label_lat, text=label_text, mode="text",
                            textposition="bottom center" if shapes.kind == "tile" else "top center",
-                           textfont=dict(size=11 if shapes.kind == "tile" else 12, color="#333333"),
+                           textfont=dict(size=11, color="#333333"),
                            hoverinfo="skip", showlegend=False, name=_e(names), meta={"role": "archipelago_labels"}))
 
     # Tile map: the province name in each tile, dark or light to stay readable on its colour.
@@ -967,22 +1002,36 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
             fill = _colour_at(md, units.at[code, "z"]) if status == "value" else STATUS_COLOURS[status]
             lon.append(x)
             lat.append(y)
-            text.append(_tile_name(str(units.at[code, f"name_{lang}" if lang == "en" else "name_vi"])))
+            if (md.view, code) in TILE_SHORT:  # names too long for a tile on a phone: the usual short form
+                text.append("<br>".join(_e(line) for line in t(f"map.tile.short.{md.view}.{code}", lang).split("|")))
+            else:
+                text.append(_tile_name(str(units.at[code, f"name_{lang}" if lang == "en" else "name_vi"])))
             colours.append(TEXT_LIGHT if _luminance(fill) < 0.45 else TEXT_DARK)
         traces.append(dict(type="scattergeo", lon=lon, lat=lat, text=text, mode="text", hoverinfo="skip",
-                           showlegend=False, textfont=dict(size=9 if md.view == "63" else 10, color=colours),
+                           showlegend=False, textfont=dict(size=TILE_FONT[md.view], color=colours),
                            name="tile labels", meta={"role": "tile_labels"}))
 
-    # Boundary map: the colour value written beside each coloured province, while there are few enough.
+    # Boundary map: the colour values, while there are few enough, each in the sea east of the coast joined to its
+    # province by a leader line; one that finds no room is left to the hover (map_labels).
     if shapes.kind == "boundary":
         written = [c for c in coloured if c in shapes.labels]
         if 0 < len(written) <= MAX_VALUE_LABELS:
-            traces.append(dict(
-                type="scattergeo",
-                lon=[shapes.labels[c][0] + 0.25 for c in written], lat=[shapes.labels[c][1] for c in written],
-                text=[f"<b>{_e(label)}</b>" for label in value_labels(md, written, lang)], mode="text",
-                textposition="middle right", textfont=dict(size=12, color=TEXT_DARK), hoverinfo="skip",
-                showlegend=False, name="value labels", meta={"role": "value_labels"}))
+            texts = dict(zip(written, (f"<b>{_e(label)}</b>" for label in value_labels(md, written, lang))))
+            placed, _ = map_labels.place({c: shapes.labels[c] for c in written}, texts, shapes.east_edges,
+                                         _label_obstacles(shapes, units, lang), BOUNDARY_LON, BOUNDARY_LAT)
+            if placed:
+                leader_lon, leader_lat = [], []
+                for p in placed:
+                    leader_lon += [p.anchor_lon, p.lon, None]
+                    leader_lat += [p.anchor_lat, p.lat, None]
+                traces.append(dict(type="scattergeo", lon=leader_lon, lat=leader_lat, mode="lines",
+                                   line=dict(color="#555555", width=0.8), hoverinfo="skip", showlegend=False,
+                                   name="value label lines", meta={"role": "value_leaders"}))
+                traces.append(dict(
+                    type="scattergeo", lon=[p.lon for p in placed], lat=[p.lat for p in placed],
+                    text=[texts[p.code] for p in placed], mode="text", textposition="middle right",
+                    textfont=dict(size=map_labels.FONT_PX, color=TEXT_DARK), hoverinfo="skip", showlegend=False,
+                    name="value labels", meta={"role": "value_labels", "codes": [p.code for p in placed]}))
 
     # Progress: the five steps in the legend (named, in order), not on a colour bar over the map.
     if md.mode == "progress":
@@ -1019,36 +1068,41 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
     # Plotly draws a title of several lines higher than its anchor by about a line less one: moved down as much.
     title_top = TOOLBAR + 20 * (len(title_lines) - 1)
     top = title_top + 24 * len(title_lines) + 8 + 17 * (subtitle.count("<br>") + 1) + 14
-    bottom = 12 + 14 * (source.count("<br>") + 1) + shapes.source_shift
+    show_scale = md.mode != "progress" and bool(coloured or any(
+        units.at[h, "status"] == "value" for h in shapes.archipelago_hosts.values() if h in units.index))
+    bar_room = shapes.colourbar_room if show_scale else 0  # the colour bar's own row under the map
+    entries = sum(1 for trace in traces if trace.get("showlegend")) if shapes.legend_below else 0
+    room = bar_room + (LEGEND_ROW * entries + 14 if entries else 0)  # and the legend's rows under it
+    bottom = 12 + 14 * (source.count("<br>") + 1) + shapes.source_shift + room
     height = shapes.height + (top - 92) + (bottom - 64 - shapes.source_shift)
+    legend = dict(shapes.legend)
+    if shapes.legend_below:  # under the colour bar: paper units below the plot area
+        legend["y"] = -bar_room / (height - top - bottom)
     layout = dict(
         title=dict(text="<b>" + "<br>".join(_e(line) for line in title_lines) + "</b>", x=0, xanchor="left",
                    xref="container", pad=dict(l=10), y=1 - title_top / height, yanchor="top", yref="container",
                    font=dict(size=18), subtitle=dict(text=subtitle)),
         geo=shapes.geo,
         coloraxis=dict(colorscale=colour_scale, cmin=low, cmax=high, cmid=0 if md.mode == "diff" else None,
-                       showscale=md.mode != "progress",
+                       showscale=show_scale,
                        colorbar=dict(title=dict(text=_e(colourbar_title(md, lang)), side="top"),
                                      bgcolor="rgba(255,255,255,0.85)", **shapes.colourbar,
                                      **(dict(tickvals=list(range(len(PROGRESS_SCALE))),
                                              ticktext=[t(k, lang) for k in PROGRESS_LABELS])
                                         if md.mode == "progress" else {}))),
         legend=dict(bgcolor="rgba(255,255,255,0.9)", bordercolor="#cccccc", borderwidth=1, font=dict(size=12),
-                    itemclick=False, itemdoubleclick=False, **shapes.legend),
+                    itemclick=False, itemdoubleclick=False, **legend),
         separators=formatting.plotly_separators(lang),
         height=height, margin=dict(l=10, r=10, t=top, b=bottom),
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
         hoverlabel=dict(bgcolor="#ffffff", font=dict(size=12, color="#1a1a1a"), align="left"),
         clickmode="event+select", dragmode=False,
         annotations=[dict(text=source,
-                          xref="paper", yref="paper", x=0, y=0, yshift=-4 - shapes.source_shift,
+                          xref="paper", yref="paper", x=0, y=0, yshift=-4 - shapes.source_shift - room,
                           xanchor="left", yanchor="top", showarrow=False, align="left",
                           font=dict(size=11, color="#555555"))],
         meta=dict(view=md.view, indicator=md.indicator, year=str(md.year), mode=md.mode, shape=shapes.kind),
     )
-    if not coloured and not any(units.at[h, "status"] == "value" for h in shapes.archipelago_hosts.values()
-                                if h in units.index):
-        layout["coloraxis"]["showscale"] = False
     return figure_from_dicts(traces, layout, shared=shared)
 
 
@@ -1104,21 +1158,30 @@ def cached_shapes(version, view: str, shape: str) -> MapShapes:
 
 @data.shared(max_entries=8)
 def cached_choices(version, lang: str) -> Mapping[str, object]:
-    """What the controls offer, read once per (warehouse, language): indicator keys in order with their labels,
-    the default indicator, each indicator's target years, and the indicators that have a national target
-    (aggregated in SQL: one row per indicator, whatever the number of values)."""
+    """What the controls offer, read once per (warehouse, language): indicator keys in order with their labels in
+    each view, the default indicator, each indicator's target years, and the indicators that have a national target
+    (aggregated in SQL: one row per indicator, whatever the number of values).
+
+    A label counts the provinces of its view that have a value (select_values): the old provinces' plans among the
+    63, today's provinces with a plan of either era among the 34. One count for both views mixed the two eras'
+    province keys and matched neither map."""
     frame = data.run(version, """
         SELECT indicator, any_value(indicator_label_vi) FILTER (WHERE province_code <> ?) AS label_vi,
                any_value(indicator_label_en) FILTER (WHERE province_code <> ?) AS label_en,
                count(DISTINCT province_code) FILTER (WHERE province_code <> ?) AS n_provinces,
+               count(DISTINCT province_code) FILTER (WHERE province_code <> ? AND province_era <> '34') AS n_63,
+               count(DISTINCT province_2025_code) FILTER (WHERE province_code <> ?) AS n_34,
                bool_or(province_code = ?) AS has_benchmark,
                coalesce(list(DISTINCT target_year ORDER BY target_year)
                         FILTER (WHERE province_code <> ? AND target_year IS NOT NULL), []) AS years
-        FROM v_targets WHERE kind = 'target' GROUP BY indicator ORDER BY indicator""", (NATIONAL,) * 5)
-    options = frame[frame["n_provinces"] > 0].sort_values(["n_provinces", "label_vi"], ascending=[False, True],
-                                                          kind="stable", ignore_index=True)
-    labels = {r.indicator: t("map.indicator.option_one" if r.n_provinces == 1 else "map.indicator.option", lang,
-                             label=getattr(r, f"label_{lang}"), n=int(r.n_provinces)) for r in options.itertuples()}
+        FROM v_targets WHERE kind = 'target' GROUP BY indicator ORDER BY indicator""", (NATIONAL,) * 7)
+    options = frame[frame["n_provinces"] > 0].sort_values(["n_34", "n_provinces", "label_vi"],
+                                                          ascending=[False, False, True], kind="stable",
+                                                          ignore_index=True)
+    labels = {view: MappingProxyType({
+        r.indicator: t("map.indicator.option_one" if getattr(r, f"n_{view}") == 1 else "map.indicator.option", lang,
+                       label=getattr(r, f"label_{lang}"), n=int(getattr(r, f"n_{view}")))
+        for r in options.itertuples()}) for view in VIEWS}
     return MappingProxyType({
         "keys": tuple(options["indicator"]), "labels": MappingProxyType(labels), "default": default_indicator(options),
         "years": MappingProxyType({r.indicator: tuple(int(y) for y in r.years) for r in options.itertuples()}),

@@ -13,7 +13,7 @@ st.title(t("map.title", lang))
 st.caption(t("map.intro", lang, panel=t("map.panel.title", lang)))
 
 choices = maps.cached_choices(version, lang)  # indicators, labels, years: read once per (warehouse, language)
-keys, labels = choices["keys"], choices["labels"]
+keys = choices["keys"]
 if not keys:
     st.info(t("map.no_indicators", lang))
     st.stop()
@@ -27,6 +27,7 @@ for name, allowed, default in (("view", maps.VIEWS, "34"), ("mode", maps.MODES, 
     if first_run:
         state.seed(f"map_{name}", state.url_value(name, allowed, default, problems))
 
+labels = choices["labels"][st.session_state.get("map_view", "34")]  # each option counts the provinces of the view shown
 top = st.columns([3, 1])
 indicator = top[0].selectbox(t("map.control.indicator", lang), keys, format_func=labels.get, key="map_indicator")
 years = [maps.LATEST] + [str(y) for y in choices["years"].get(indicator, [])]

@@ -282,7 +282,8 @@ def test_hoang_sa_and_truong_sa_are_drawn_with_their_vietnamese_names(boundary_e
     assert drawn["hoang_sa"]["name"] == f"Quần đảo Hoàng Sa ({host_names['hoang_sa']})"
     assert drawn["truong_sa"]["name"] == f"Quần đảo Trường Sa ({host_names['truong_sa']})"
     [labels] = traces(fig, "archipelago_labels")
-    text = " ".join(labels["text"])
+    import re
+    text = " ".join(re.sub(r"<[^>]+>", "", label.replace("<br>", " ")) for label in labels["text"])  # as read
     assert "Quần đảo Hoàng Sa (Đà Nẵng)" in text and "Quần đảo Trường Sa (Khánh Hòa)" in text
     # The map's extent includes both archipelagos (Trường Sa reaches 117.9° E and 6.4° N).
     geo = fig["layout"]["geo"]
@@ -577,3 +578,92 @@ def test_english_names_provinces_one_way_without_diacritics(app_env, view):
     texts += [c.value for c in at.caption] + [str(x.value) for x in at.text] + [m.value for m in at.markdown]
     blob = re.sub(r"(NQ ĐH|Quần đảo) [^,.<\"]+", "", "\n".join(texts))  # document numbers, archipelago names
     assert not [name for name in vietnamese if name in blob]
+
+
+# ---------------------------------------------------------------- the counts under the map add up
+
+def _counted(sentence: str) -> tuple[int, list[int]]:
+    """(the total the sentence states, the count of each of its parts)."""
+    import re
+    plain = re.sub(r"\([^)]*\)", "", sentence.split(". ")[0])  # the first sentence, without the named gaps
+    total = int(re.search(r"\d+", plain).group())
+    head, _, parts = plain.partition(": ")
+    return total, [int(n) for n in re.findall(r"(?:^|, )(\d+) ", parts)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_counts_under_the_34_province_map_add_up_and_name_the_reviewed_gaps(boundary_env, lang):
+    """The sentence said '28 have a value, 0 have a plan without this value, 0 have no plan loaded (of 34)' while
+    the legend showed 6 reviewed gaps: the parts must add up to the 34 provinces and name the gaps."""
+    gaps = {r["province_2025_code"] for r in read("coverage_gaps.csv") if r["indicator_key"] == "grdp_growth"}
+    names = {r["province_2025_code"]: r[f"name_{lang}"] for r in read("provinces_2025.csv")}
+    at = open_map(lang, indicator="grdp_growth", year="latest", view="34")
+    coloured = set(colours(figure(at)))
+    [sentence] = [c.value.replace("\\", "") for c in at.caption
+                  if c.value.replace("\\", "").startswith(t("map.count.sentence", lang, total=34, parts="")[:-1])]
+    total, parts = _counted(sentence)
+    assert total == 34 and sum(parts) == 34, sentence
+    reviewed = sorted(gaps - coloured)
+    assert reviewed and str(len(reviewed)) in sentence
+    assert t("map.count.not_found.named", lang, n=len(reviewed), names="").split("{")[0][:20] in sentence
+    assert all(names[code] in sentence for code in reviewed), sentence
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("mode", ["value", "diff", "progress"])
+@pytest.mark.parametrize("indicator", ["grdp_growth", "services_share_grdp"])
+def test_counts_add_up_in_every_view_and_colour_mode(boundary_env, lang, view, mode, indicator):
+    """Every status the map draws (the greys of difference and progress included) is counted once."""
+    from dashboard_lib import data
+    version = data.current_version()
+    md = maps.cached_map_data(version, view, indicator, "latest", mode)
+    total, parts = _counted(maps.summary_text(md, lang))
+    assert total == len(md.units) == sum(parts) == (63 if view == "63" else 34)
+    counts = md.units["status"].value_counts()
+    assert parts[0] == counts.get("value", 0)  # the coloured units first
+    if counts.get("not_found", 0):
+        assert all(name in maps.summary_text(md, lang)
+                   for name in md.units.loc[md.units["status"] == "not_found", f"name_{lang}"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_indicator_options_count_the_provinces_of_the_view_shown(boundary_env, lang):
+    """The option read '(28 tỉnh)' in both views: a count mixing the plans of both eras. Each view's option counts
+    the units it colours (the latest target of each)."""
+    from dashboard_lib import data
+    version = data.current_version()
+    choices = maps.cached_choices(version, lang)
+    for view in VIEWS:
+        for indicator in ("grdp_growth", "services_share_grdp"):
+            md = maps.cached_map_data(version, view, indicator, "latest", "value")
+            n = int((md.units["status"] == "value").sum())
+            label = choices["labels"][view][indicator]
+            key = "map.indicator.option_one" if n == 1 else "map.indicator.option"
+            assert label == t(key, lang, label=md.indicator_label[lang], n=n), (view, label, n)
+
+
+def test_value_labels_are_placed_apart_and_east_of_the_land():
+    """map_labels.place: labels of neighbouring provinces get boxes that do not overlap, east of the coast of
+    their band, inside the map, clear of the obstacles; one with no room is left out."""
+    from dashboard_lib import map_labels
+    square = {"type": "Polygon", "coordinates": [[[104, 10], [106, 10], [106, 20], [104, 20], [104, 10]]]}
+    edges = map_labels.east_edges([square])
+    anchors = {"a": (105.0, 15.0), "b": (105.0, 15.1), "c": (105.0, 14.9)}
+    texts = {"a": "<b>10%</b>", "b": "<b>khoảng 12,5%</b>", "c": "<b>8–9%</b>"}
+    obstacle = (106.0, 12.0, 118.0, 13.0)
+    placed, left_out = map_labels.place(anchors, texts, edges, [obstacle], (102.0, 118.3), (6.1, 23.6))
+    assert {p.code for p in placed} == {"a", "b", "c"} and not left_out
+    boxes = []
+    for p in placed:
+        width, height = map_labels.text_box_px(texts[p.code])
+        half = height / 2 * 0.97 / map_labels.PHONE_SCALE
+        box = (p.lon, p.lat - half, p.lon + width / map_labels.PHONE_SCALE, p.lat + half)
+        assert box[0] > 106.0 and box[2] <= 118.3  # east of the land
+        assert not map_labels._overlaps(box, obstacle)
+        boxes.append(box)
+    assert not any(map_labels._overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    # no room at all (the sea east of the land is one obstacle): left out, not drawn on the land
+    placed, left_out = map_labels.place(anchors, texts, edges, [(106.0, 6.0, 119.0, 24.0)], (102.0, 118.3),
+                                        (6.1, 23.6))
+    assert placed == [] and sorted(left_out) == ["a", "b", "c"]

@@ -723,8 +723,9 @@ def legend_name(path: Path, lang: str) -> str:
     return _plotly_text(plan_label(path, lang))
 
 
-def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
-    """Line/band chart of the implied paths, with the national ones in black and grey."""
+def figure(paths: list[Path], meta: dict, lang: str, source: str, achieved: pd.DataFrame | None = None) -> go.Figure:
+    """Line/band chart of the implied paths, with the national ones in black and grey, and the `achieved` values
+    (v_achieved rows) over them: drawn before the layout, which sizes the legend and the value axis for them too."""
     decimals = value_decimals(meta, paths)
     unit = unit_label(meta, lang)
     fig = go.Figure()
@@ -748,6 +749,8 @@ def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
                                  legendgroup=path.document_id + "-projection", showlegend=True, hoverinfo="skip",
                                  legendrank=100 + ranks[path.document_id],
                                  meta={"document_id": path.document_id, "role": "projection_legend"}))
+    if achieved is not None:
+        add_achieved(fig, paths, achieved, meta, lang)
     years = [y for p in paths for s in p.segments for y in s.years] + [pt.year for p in paths if not p.segments
                                                                          for pt in p.points]
     base_years = sorted({p.base_year for p in paths if p.segments and p.method == "compound"})
@@ -792,7 +795,8 @@ def _lay_out(fig: go.Figure, paths: list[Path], lang: str, title: str, subtitle:
     layout["legend"].update(orientation="h", title=dict(text=t("trajectory.legend_title", lang), side="top"),
                             groupclick="togglegroup", maxheight=1.0)
     values = [v for p in paths for s in p.segments for v in (*s.low, *s.high)] + \
-             [v for p in paths if not p.segments for pt in p.points for v in (pt.low, pt.high)]
+             [v for p in paths if not p.segments for pt in p.points for v in (pt.low, pt.high)] + \
+             [v for trace in fig.data if (trace.meta or {}).get("role") == "achieved" for v in trace.y]
     x_range = (min(years) - 0.3, max(years) + 0.3) if years else None
     # the labels pushed apart on the value axis, the axis grown for the room the top labels need, until it holds them
     y_range = _value_range(values, [], PLOT_MIN)
@@ -806,8 +810,10 @@ def _lay_out(fig: go.Figure, paths: list[Path], lang: str, title: str, subtitle:
     fig.update_layout(
         **layout,
         hovermode="x unified",
+        # year labels as many as the width holds (every 5 years on a phone), a tick at every year
         xaxis=dict(title=dict(text=t("col.year", lang), standoff=6), tickformat="d", showgrid=False,
-                   range=list(x_range) if x_range else None, automargin=True),
+                   range=list(x_range) if x_range else None, automargin=True, ticks="outside", ticklen=5,
+                   minor=dict(dtick=1, ticks="outside", ticklen=3)),
         yaxis=dict(title=dict(text=y_title, standoff=4),
                    tickformat=",.0f" if measure != "share" else ",.1f", zeroline=False, automargin=True,
                    showgrid=True, gridcolor="#E5E5E5", range=y_range),
@@ -1521,8 +1527,7 @@ def chart(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, 
 
     A charts.SharedFigure, not a copy: callers only read it (st.plotly_chart serialises it, export_ui copies it)."""
     shown = view(version, indicator, provinces, projection, lang)
-    fig = figure(shown.paths, shown.meta, lang, source)
-    add_achieved(fig, shown.paths, _achieved(version, indicator), shown.meta, lang)
+    fig = figure(shown.paths, shown.meta, lang, source, _achieved(version, indicator))
     return charts.share_figure(fig)
 
 
@@ -1562,7 +1567,6 @@ def add_achieved(fig: go.Figure, paths, achieved: pd.DataFrame, meta: Mapping, l
     """Achieved values over the implied paths (a cross per year, in the plan's colour), so the gap shows."""
     decimals = value_decimals(dict(meta))
     done = set()
-    rows = len(fig.data)
     for path in paths:
         if path.province_code in done:
             continue
@@ -1589,5 +1593,3 @@ def add_achieved(fig: go.Figure, paths, achieved: pd.DataFrame, meta: Mapping, l
                         color=colour_of(path)),
             hovertext=texts, hoverinfo="text", legendrank=300,
             meta={"role": "achieved", "province_code": path.province_code}))
-    if fig.layout.height:  # a legend row more for each entry added, as `_lay_out` reserves: the plot keeps its height
-        fig.layout.height += LEGEND_ROW * (len(fig.data) - rows)

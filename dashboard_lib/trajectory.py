@@ -723,8 +723,9 @@ def legend_name(path: Path, lang: str) -> str:
     return _plotly_text(plan_label(path, lang))
 
 
-def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
-    """Line/band chart of the implied paths, with the national ones in black and grey."""
+def figure(paths: list[Path], meta: dict, lang: str, source: str, achieved: pd.DataFrame | None = None) -> go.Figure:
+    """Line/band chart of the implied paths, with the national ones in black and grey, and the `achieved` values
+    (v_achieved rows) over them: drawn before the layout, which sizes the legend and the value axis for them too."""
     decimals = value_decimals(meta, paths)
     unit = unit_label(meta, lang)
     fig = go.Figure()
@@ -748,80 +749,154 @@ def figure(paths: list[Path], meta: dict, lang: str, source: str) -> go.Figure:
                                  legendgroup=path.document_id + "-projection", showlegend=True, hoverinfo="skip",
                                  legendrank=100 + ranks[path.document_id],
                                  meta={"document_id": path.document_id, "role": "projection_legend"}))
+    if achieved is not None:
+        add_achieved(fig, paths, achieved, meta, lang)
     years = [y for p in paths for s in p.segments for y in s.years] + [pt.year for p in paths if not p.segments
                                                                          for pt in p.points]
     base_years = sorted({p.base_year for p in paths if p.segments and p.method == "compound"})
+    base = t("trajectory.base_year_n", lang, year=base_years[0]) if len(base_years) == 1 \
+        else t("trajectory.base_year", lang)
     subtitle = t(f"trajectory.subtitle.{meta['measure'] if meta['measure'] in ('growth_rate', 'share') else 'level'}",
-                 lang, base=base_years[0] if len(base_years) == 1 else t("trajectory.base_year", lang), unit=unit)
-    title = t("trajectory.chart_title", lang, indicator=_plotly_text(meta[f"label_{lang}"]))
-    if meta["measure"] == "growth_rate":
-        y_title = t("trajectory.axis.index", lang, base=base_years[0] if len(base_years) == 1
-                    else t("trajectory.base_year", lang))
-    else:
-        y_title = unit
-    reading = "<br>".join(charts.wrap_lines(t("trajectory.how_to_read", lang), 115))
-    footer = "<br>".join(charts.wrap_lines(_plotly_text(source), 135))
+                 lang, base=base, unit=unit)
+    title = t("trajectory.chart_title", lang, indicator=meta[f"label_{lang}"])
+    y_title = t("trajectory.axis.index", lang, base=base) if meta["measure"] == "growth_rate" else unit
     if years and min(years) < 2025 < max(years):
         fig.add_vline(x=2025, line=dict(color="#9A9A9A", width=1, dash="dot"))
-    fig.update_layout(
-        title=dict(text=title, subtitle=dict(text=subtitle), x=0, xanchor="left"),
-        separators=formatting.plotly_separators(lang),
-        hovermode="x unified",
-        height=600,
-        margin=dict(l=70, r=20, t=90, b=62 + 17 * (reading.count("<br>") + footer.count("<br>")) + 60),
-        legend=dict(title=dict(text=t("trajectory.legend_title", lang)), orientation="v", x=1.01, y=1,
-                    xanchor="left", yanchor="top", groupclick="togglegroup"),
-        xaxis=dict(title=dict(text=t("col.year", lang)), dtick=1, tickformat="d",
-                   range=[min(years) - 0.3, max(years) + 0.3] if years else None, showgrid=False),
-        yaxis=dict(title=dict(text=y_title), tickformat=",.0f" if meta["measure"] != "share" else ",.1f",
-                   zeroline=False),
-        plot_bgcolor="white",
-        annotations=[dict(text=reading, xref="paper", yref="paper", x=0, y=0, yshift=-62, xanchor="left",
-                          yanchor="top", showarrow=False, align="left", font=dict(size=12)),
-                     dict(text=footer, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                          yshift=-62 - 17 * reading.count("<br>") - 24, showarrow=False, align="left",
-                          font=dict(size=11, color="#555555"))],
-    )
-    fig.update_yaxes(showgrid=True, gridcolor="#E5E5E5")
-    for label in end_labels(paths, lang):
-        fig.add_annotation(**label)
+    _lay_out(fig, paths, lang, title, subtitle, source, y_title, meta["measure"], years)
     return fig
+
+
+# The chart reads on a 390 px phone as at 1440 px from one figure (the server does not know the width), like the
+# overview's range chart (charts.header, charts._layout_dict): title, subtitle, reading note and source wrapped to a
+# phone's width; the legend in rows above the plot (orientation 'h', in the container's coordinates, so Plotly wraps
+# it to the width and moves the plot's top below it: many rows on a phone, a few on a screen); the paths named at
+# their ends inside the plot, pushed apart so that no two names overlap.
+PLOT_MIN = 330          # pixels of plot height on a phone, under a legend of one entry a row
+LEGEND_ROW = 21         # pixels of a legend row (font 12)
+NOTE_LINE = 15          # pixels of a line of the reading note and the source line (font 11–12)
+LABEL_LINE = 14         # pixels of a line of an end label (font 11)
+LABEL_CHAR = 6.6        # pixels of a character of an end label (font 11, bold)
+PHONE_PLOT_WIDTH = 270  # pixels of plot width on a 390 px phone (chart 358 px less the y axis)
+NOTE_CHARS = 46        # characters a line of the reading note and source line: they fit a phone's plot width
+
+
+def _lay_out(fig: go.Figure, paths: list[Path], lang: str, title: str, subtitle: str, source: str, y_title: str,
+             measure: str, years: list[int]) -> None:
+    entries = sum(1 for trace in fig.data if trace.showlegend is not False and trace.name)
+    # one legend row per entry reserved (a phone's worst); the reading note and the source line are wrapped here,
+    # narrower than the overview's: they start at the plot's left edge, right of the y axis
+    head = charts.header(title, subtitle, "", entries)
+    notes = [charts.wrap_lines(t("trajectory.how_to_read", lang), NOTE_CHARS), charts.wrap_lines(source, NOTE_CHARS)]
+    bottom = head.bottom + NOTE_LINE * (len(notes[0]) + len(notes[1])) + 8
+    height = head.legend_top + LEGEND_ROW * entries + 12 + PLOT_MIN + bottom
+    layout = charts._layout_dict(lang, head=head, height=height)
+    # the legend's rows push the plot's top down (a reserved margin): its least top is just under the subtitle
+    layout["margin"].update(t=head.legend_top + 10, b=bottom, autoexpand=True)
+    layout["legend"].update(orientation="h", title=dict(text=t("trajectory.legend_title", lang), side="top"),
+                            groupclick="togglegroup", maxheight=1.0)
+    values = [v for p in paths for s in p.segments for v in (*s.low, *s.high)] + \
+             [v for p in paths if not p.segments for pt in p.points for v in (pt.low, pt.high)] + \
+             [v for trace in fig.data if (trace.meta or {}).get("role") == "achieved" for v in trace.y]
+    x_range = (min(years) - 0.3, max(years) + 0.3) if years else None
+    # the labels pushed apart on the value axis, the axis grown for the room the top labels need, until it holds them
+    y_range = _value_range(values, [], PLOT_MIN)
+    labels = end_labels(paths, lang, x_range=x_range, y_range=y_range)
+    for _ in range(5):
+        needed = _value_range(values, labels, PLOT_MIN)
+        if y_range is None or needed[1] <= y_range[1] + 1e-9:
+            break
+        y_range = needed
+        labels = end_labels(paths, lang, x_range=x_range, y_range=y_range)
+    fig.update_layout(
+        **layout,
+        hovermode="x unified",
+        # year labels as many as the width holds (every 5 years on a phone), a tick at every year
+        xaxis=dict(title=dict(text=t("col.year", lang), standoff=6), tickformat="d", showgrid=False,
+                   range=list(x_range) if x_range else None, automargin=True, ticks="outside", ticklen=5,
+                   minor=dict(dtick=1, ticks="outside", ticklen=3)),
+        yaxis=dict(title=dict(text=y_title, standoff=4),
+                   tickformat=",.0f" if measure != "share" else ",.1f", zeroline=False, automargin=True,
+                   showgrid=True, gridcolor="#E5E5E5", range=y_range),
+        annotations=[dict(text="<br>".join(widgets.escape_html(line) for line in notes[0]), xref="paper",
+                          yref="paper", x=0, y=0, yshift=-62, xanchor="left", yanchor="top", showarrow=False,
+                          align="left", font=dict(size=11, color="#262730")),
+                     dict(charts._source_annotation("<br>".join(widgets.escape_html(line) for line in notes[1])),
+                          yshift=-62 - NOTE_LINE * len(notes[0]) - 8)],
+    )
+    for label in labels:
+        fig.add_annotation(**label)
+
+
+def _value_range(values: list[float], labels: list[dict], plot_height: float) -> list[float] | None:
+    """The value axis: the paths with a little room below, and above them the room their end labels need on the
+    shortest plot (a phone's) — on a taller plot the same pixels take less of the axis."""
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    span = (high - low) or abs(high) or 1.0
+    bottom, top = low - 0.04 * span, high + 0.04 * span
+    for label in labels:
+        above = label["yshift"] + (label["text"].count("<br>") + 1) * LABEL_LINE + 4 + 4
+        if above > 0:  # the label's top must stay under the plot's top: (y-b)/(T-b)·P + above <= P
+            top = max(top, bottom + (label["y"] - bottom) * plot_height / max(plot_height - above, 1.0))
+    return [bottom, top]
 
 
 END_LABEL = "end-label"  # the name of the annotations naming the paths at their ends
 END_LABEL_GAP = 0.05  # ends closer than this share of the value axis share one label
 
 
-def end_labels(paths: list[Path], lang: str) -> list[dict]:
+def end_labels(paths: list[Path], lang: str, plot_height: float = PLOT_MIN, x_range: tuple[float, float] | None = None,
+               y_range: list[float] | None = None) -> list[dict]:
     """Each drawn path named at its last stated year, just above its end, in its colour: lines that coincide
     (Hậu Giang's 'ít nhất 8,7%/năm' and Thanh Hóa's 8,9% then 'khoảng 8,5%', a few tenths apart) could not be told
     apart by colour or marker, one drawn over the other. Ends in the same year closer than END_LABEL_GAP of the
-    axis share one label that lists them all, top to bottom, so a hidden line is still named where it ends."""
+    axis share one label that lists them all, top to bottom, one a line, so a hidden line is still named where it
+    ends. The names are short lines (a national plan's number on a line of its own) left of the end, inside the
+    plot: a phone's plot is ~270 px wide. Labels of the same year are pushed down, in pixels, until none overlaps
+    the one above it on the shortest plot (`plot_height`, a phone's, with the value axis `y_range`; without it, not
+    at all): on a taller plot they are further apart."""
     ends = []
     for path in paths:
         segments = [s for s in path.segments if not s.projection and s.years]
         if not segments:
             continue
         last = segments[-1]
-        name = path.name(lang) if not path.national else plan_label(path, lang)
-        ends.append((last.years[-1], (last.low[-1] + last.high[-1]) / 2, name, colour_of(path)))
+        lines = [path.name(lang)] + ([path.document_number] if path.national else [])
+        ends.append((last.years[-1], (last.low[-1] + last.high[-1]) / 2, lines, colour_of(path)))
     if not ends:
         return []
     values = [v for p in paths for s in p.segments for v in (*s.low, *s.high)]
-    gap = END_LABEL_GAP * ((max(values) - min(values)) or 1.0)
+    low, high = min(values), max(values)
+    gap = END_LABEL_GAP * ((high - low) or 1.0)
     clusters: list[list[tuple]] = []
     for end in sorted(ends, key=lambda e: (e[0], -e[1])):
         if clusters and clusters[-1][-1][0] == end[0] and clusters[-1][-1][1] - end[1] < gap:
             clusters[-1].append(end)
         else:
             clusters.append([end])
-    labels = []
+    per_pixel = (y_range[1] - y_range[0]) / plot_height if y_range else None  # axis units a pixel, shortest plot
+    labels, above = [], None                    # `above`: (year, pixel bottom) of the label over the next
     for cluster in clusters:
-        text = " · ".join(f"<span style='color:{colour}'>{_plotly_text(name)}</span>"
-                          for _, _, name, colour in cluster)
-        labels.append(dict(x=cluster[0][0], y=cluster[0][1], xref="x", yref="y", text=f"<b>{text}</b>",
-                           showarrow=False, xanchor="right", yanchor="bottom", xshift=-4, yshift=6,
-                           font=dict(size=11), bgcolor="rgba(255,255,255,0.75)", name=END_LABEL))
+        year, y = cluster[0][0], cluster[0][1]
+        names = [line for _, _, lines, _ in cluster for line in lines]
+        text = "<br>".join(f"<span style='color:{colour}'>{'<br>'.join(_plotly_text(line) for line in lines)}</span>"
+                           for _, _, lines, colour in cluster)  # a span per path: its name, its colour
+        width = LABEL_CHAR * max(len(line) for line in names)
+        # left of the end, unless the plot has no room left of it on a phone: then right of it
+        room = (year - x_range[0]) / (x_range[1] - x_range[0]) * PHONE_PLOT_WIDTH if x_range else width
+        left = room >= width + 6
+        shift = 6
+        pixel = y / per_pixel if per_pixel else 0.0  # the end, in pixels up the shortest plot
+        if per_pixel and above is not None and above[0] == year:  # its top stays under the label above it
+            top = pixel + shift + LABEL_LINE * len(names) + 4
+            if top > above[1] - 2:
+                shift -= top - (above[1] - 2)
+        above = (year, pixel + shift)
+        labels.append(dict(x=year, y=y, xref="x", yref="y", text=f"<b>{text}</b>", showarrow=False,
+                           xanchor="right" if left else "left", yanchor="bottom", xshift=-4 if left else 4,
+                           yshift=shift, align="right" if left else "left", font=dict(size=11),
+                           bgcolor="rgba(255,255,255,0.8)", name=END_LABEL))
     return labels
 
 
@@ -1452,8 +1527,7 @@ def chart(version: data.WarehouseVersion, indicator: str, provinces: tuple[str, 
 
     A charts.SharedFigure, not a copy: callers only read it (st.plotly_chart serialises it, export_ui copies it)."""
     shown = view(version, indicator, provinces, projection, lang)
-    fig = figure(shown.paths, shown.meta, lang, source)
-    add_achieved(fig, shown.paths, _achieved(version, indicator), shown.meta, lang)
+    fig = figure(shown.paths, shown.meta, lang, source, _achieved(version, indicator))
     return charts.share_figure(fig)
 
 

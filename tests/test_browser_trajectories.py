@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from conftest import ARTIFACTS, PLOT, assert_clean, open_page, wait_idle
+from dashboard_lib import trajectory
 from dashboard_lib.i18n import t
+from test_browser_phone import CHART_BOXES, PHONE, open_phone, overflows
 
 pytestmark = pytest.mark.browser
 
@@ -101,5 +103,89 @@ def test_shared_link_restores_the_view_and_the_language_switch_keeps_it(served, 
         page.screenshot(path=str(ARTIFACTS / "trajectories_shared_link_en.png"),
                         full_page=True)
         assert_clean(page, [])
+    finally:
+        page.close()
+
+
+# ---------------------------------------------------------------- the chart at a phone's width and at 1440 px
+
+# Each end label of the trajectories chart (annotations named trajectory.END_LABEL) as drawn: its text and rectangle.
+END_LABEL_BOXES = """name => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(gd =>
+    (gd.layout.annotations || []).map((a, i) => [a, i]).filter(([a]) => a.name === name).map(([a, i]) => {
+        const r = gd.querySelector(`.annotation[data-index="${i}"]`).getBoundingClientRect();
+        return {text: gd.querySelector(`.annotation[data-index="${i}"]`).textContent,
+                left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    }))"""
+# The height of the legend's scroll bar (0: every entry shows without scrolling).
+LEGEND_SCROLLBAR = """() => { const bar = document.querySelector('.js-plotly-plot g.legend .scrollbar');
+    return bar ? bar.getBoundingClientRect().height : 0; }"""
+
+
+def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of boxes that overlap (1 px of rounding allowed)."""
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a["left"] < b["right"] - 1 and b["left"] < a["right"] - 1
+            and a["top"] < b["bottom"] - 1 and b["top"] < a["bottom"] - 1]
+
+
+def _inside(box: dict, area: dict) -> bool:
+    return area["left"] - 1 <= box["left"] and box["right"] <= area["right"] + 1 \
+        and area["top"] - 1 <= box["top"] and box["bottom"] <= area["bottom"] + 1
+
+
+def _assert_reads(chart: dict, labels: list[dict], scrollbar: float) -> None:
+    """What must hold at any width: the title, legend and plot stacked without covering one another, the legend
+    whole (no scrolling), no text past the chart's edges, the end labels inside the plot and apart."""
+    assert chart["legend"] is not None and chart["title"] is not None
+    assert chart["title"]["bottom"] <= chart["legend"]["top"] + 1, (chart["title"], chart["legend"])
+    assert chart["legend"]["bottom"] <= chart["plot"]["top"] + 1, (chart["legend"], chart["plot"])
+    assert scrollbar == 0, "the legend scrolls"
+    assert not overflows(chart), overflows(chart)
+    assert labels, "no end labels drawn"
+    assert all(_inside(label, chart["plot"]) for label in labels), ([lb for lb in labels if not _inside(
+        lb, chart["plot"])], chart["plot"])
+    assert not _overlapping(labels), _overlapping(labels)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("query", ["", "&provinces=93&projection=1"], ids=["default", "one_projected"])
+def test_trajectory_chart_reads_on_a_phone(served, browser, lang, query):
+    """At 390 px the legend sat right of a 60 px plot and scrolled, the title ran off the right and the end labels
+    ('Hậu Giang · Thanh Hóa · Lạng Sơn') off the left. Now every text stays inside the chart, the legend is above
+    the plot in rows, and the plot keeps most of the chart's width."""
+    name = f"traj_phone_{lang}.png" if not query else f"traj_phone_{lang}_one_projected.png"
+    context, page, errors = open_phone(browser, f"{served}/trajectories?lang={lang}{query}", name)
+    try:
+        assert_clean(page, [e for e in errors if "ResizeObserver" not in e])
+        [chart] = page.evaluate(CHART_BOXES)
+        assert chart["chart"]["right"] <= PHONE["width"], "the chart is wider than the phone"
+        _assert_reads(chart, page.evaluate(END_LABEL_BOXES, trajectory.END_LABEL), page.evaluate(LEGEND_SCROLLBAR))
+        width = chart["chart"]["right"] - chart["chart"]["left"]
+        assert chart["plot"]["right"] - chart["plot"]["left"] >= 0.75 * width, (chart["plot"], chart["chart"])
+        # the title is wrapped onto lines, every word of it drawn (inside the chart: `overflows` above)
+        label = pd.read_csv(DATA / "indicators.csv").set_index("indicator_key").loc["services_growth", f"label_{lang}"]
+        title = t("trajectory.chart_title", lang, indicator=label)
+        drawn = "".join(item["text"] for item in chart["texts"] if item["kind"].startswith("gtitle"))
+        assert "".join(title.split()) in "".join(drawn.split()), (title, drawn)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_trajectory_end_labels_do_not_overlap_at_1440_px(served, browser, lang):
+    """At 1440 px the end labels near 2030 crowded one another and the legend on the right scrolled."""
+    page, errors = open_page(browser, f"{served}/trajectories?lang={lang}", f"traj_wide_{lang}.png",
+                             wait_for=PLOT, height=1100)
+    try:
+        page.set_viewport_size({"width": 1440, "height": 2200})  # the whole chart in view, at 1440 px
+        wait_idle(page)
+        page.screenshot(path=str(ARTIFACTS / f"traj_wide_{lang}.png"), full_page=True)
+        assert_clean(page, errors)
+        [chart] = page.evaluate(CHART_BOXES)
+        labels = page.evaluate(END_LABEL_BOXES, trajectory.END_LABEL)
+        _assert_reads(chart, labels, page.evaluate(LEGEND_SCROLLBAR))
+        names = " ".join(label["text"] for label in labels)
+        assert all(name in names for name in (("Hậu Giang", "Thanh Hóa", "Lạng Sơn") if lang == "vi"
+                                              else ("Hau Giang", "Thanh Hoa", "Lang Son")))
     finally:
         page.close()

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import unwrapped
 from dashboard_lib.i18n import t
 
 REPO = Path(__file__).resolve().parent.parent
@@ -188,7 +189,7 @@ def test_default_view_draws_every_services_growth_plan(app_env, lang):
     fig = figure(at)
     assert fig["layout"]["separators"] == (",." if lang == "vi" else ".,")
     label = curated().query("indicator_key == 'services_growth'")[f"label_{lang}"].iloc[0]
-    assert label in fig["layout"]["title"]["text"]
+    assert label in unwrapped(fig["layout"]["title"]["text"])  # wrapped to a phone's width
     paths = drawn(fig)
     assert set(paths) == plan_ids("services_growth")
     for document_id, years in paths.items():
@@ -206,7 +207,7 @@ def test_default_view_draws_every_services_growth_plan(app_env, lang):
         for document_id in set(documents):
             assert f"{names[code]} – {numbers[document_id]}" in legend
     assert any(t("national", lang) in name and "531/QĐ-TTg" in name for name in legend)
-    source = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    source = " ".join(unwrapped(a["text"]) for a in fig["layout"]["annotations"])
     from dashboard_lib import widgets  # the line names the first SOURCE_LIMIT plans, then counts the rest
     drawn_numbers = sorted({numbers[document_id] for document_id in paths})
     for number in drawn_numbers[:widgets.SOURCE_LIMIT]:
@@ -450,8 +451,11 @@ def test_lines_that_coincide_are_named_where_they_end(app_env, lang):
     import re
     from dashboard_lib import trajectory
     fig = figure(open_page(lang))
-    labels = [re.sub(r"<[^>]+>", "", a["text"]).split(" · ") for a in fig["layout"]["annotations"]
-              if a.get("name") == trajectory.END_LABEL]
+    # a label names each of its paths in a span of the path's colour, one line each (a national plan's number on a
+    # second line)
+    labels = [[re.sub(r"<[^>]+>", "", span.replace("<br>", " ")) for span in re.findall(r"<span[^>]*>(.*?)</span>",
+                                                                                         a["text"])]
+              for a in fig["layout"]["annotations"] if a.get("name") == trajectory.END_LABEL]
     named = [name for label in labels for name in label]
     names = province_names(lang)
     for code in provinces_with("services_growth"):

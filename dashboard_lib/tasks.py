@@ -761,6 +761,10 @@ def list_column_config(lang: str) -> dict:
         t("tasks.col.tags", lang): st.column_config.MultiselectColumn(
             width=205, options=[t("tasks.reporting.yes", lang), t("tasks.tag.annual", lang)], color=list(TAG_COLOURS),
             help=t("tasks.col.tags.help", lang)),
+        # Shown by the task's card (a row clicked) and kept in the CSV: in the list they pushed its right-hand
+        # columns out of a 1440 px screen.
+        **{t(key, lang): None for key in ("tasks.col.partners", "tasks.col.timing_text", "col.section",
+                                          "tasks.col.verified", "tasks.col.task_id")},
     }
 
 

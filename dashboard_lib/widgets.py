@@ -83,6 +83,54 @@ def whole_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None
     return config
 
 
+# The width a table has on a 1440 px screen (wide layout, sidebar open: 978 px), less a row-selection column and
+# the vertical scrollbar. Wider than this, a table's right-hand columns were cut off behind a horizontal scroll.
+TABLE_WIDTH_PX = 920
+MIN_COLUMN_PX = 80    # a long text column never narrower than this: a few words, the rest on hover
+MAX_COLUMN_PX = 420   # nor wider than this
+
+
+def fitted_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None = None,
+                   width: int = TABLE_WIDTH_PX) -> dict:
+    """st.dataframe's column_config sizing every column so that the table fits `width`: short columns (codes,
+    periods, numbers) as wide as their longest value or header, long text columns sharing what is left equally
+    (a cell longer than its column ends in '…' and shows whole on hover). Columns hidden by `config` (None) or given
+    a width in pixels by it (or by `whole_columns`) keep it."""
+    config = whole_columns(frame, lang, config)
+    names = frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
+    natural: dict[str, float] = {}
+    room = float(width)
+    for name in names:
+        setting = config.get(name, {})
+        if name in config and setting is None:
+            continue
+        if isinstance(setting, dict) and isinstance(setting.get("width"), int):
+            room -= setting["width"]
+            continue
+        link = ((setting or {}).get("type_config") or {}).get("display_text") if isinstance(setting, dict) else None
+        values = [link] if link else (frame.column(name).to_pylist()[:200] if isinstance(frame, pa.Table)
+                                      else frame[name].tolist()[:200])
+        texts = [name] + [str(v) for v in values if v is not None and v == v]
+        natural[name] = max(formatting.text_width_px(text, GRID_FONT_PX) for text in texts) + GRID_PADDING_PX
+    # Narrowest first: each column takes what it needs, up to an equal share of the room left.
+    for index, name in enumerate(sorted(natural, key=natural.get)):
+        share = room / (len(natural) - index)
+        fitted = math.floor(min(natural[name], max(share, MIN_COLUMN_PX), MAX_COLUMN_PX))
+        room -= fitted
+        setting = config.get(name)
+        config[name] = {**setting, "width": fitted} if isinstance(setting, dict) else {"width": fitted}
+    return config
+
+
+# A table of at most this many rows shows them all: an inner scroll hid the last rows of short tables.
+SHORT_TABLE_ROWS = 20
+
+
+def rows_height(rows: int) -> int | str:
+    """st.dataframe's height: every row of a short table, Streamlit's ten rows and a scroll for a longer one."""
+    return "content" if rows <= SHORT_TABLE_ROWS else "auto"
+
+
 # Rows a table on a page shows at most: more is no use to a reader, and every row shown costs each rerun. The CSV
 # download of such a table holds every row.
 LIST_LIMIT = 500

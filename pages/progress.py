@@ -72,9 +72,9 @@ if chart is not None:
                                                                             for s in chosen_statuses) or every,
                                t("progress.filter.tier", lang): t(f"progress.tier_filter.{tier}", lang)})
 shown = lib.table(frame, lang)
-st.dataframe(shown, hide_index=True, width="stretch",
-             column_config={t("progress.col.source", lang): st.column_config.LinkColumn(
-                 t("progress.col.source", lang), display_text=t("progress.col.source.link", lang))})
+st.dataframe(shown, hide_index=True, width="stretch", height=widgets.rows_height(len(shown)),
+             column_config=widgets.fitted_columns(shown, lang, {t("progress.col.source", lang): st.column_config.LinkColumn(
+                 t("progress.col.source", lang), display_text=t("progress.col.source.link", lang))}))
 st.caption(t("progress.legend", lang))
 widgets.csv_download(shown, "dich-vu-2030-tien-do", lang, key="progress_csv")
 

@@ -62,7 +62,7 @@ if view.deadlines.num_rows == 0:
     st.caption(t("tasks.deadlines.empty", lang))
 else:
     st.dataframe(view.deadlines, hide_index=True, width="stretch", key="tasks_deadlines",
-                 height=lib.table_height(len(view.deadlines)))
+                 height=lib.table_height(len(view.deadlines)), column_config=widgets.fitted_columns(view.deadlines, lang))
     note = widgets.capped_note(len(view.deadlines), view.n_deadlines, "tasks.table.capped", lang)
     if note:
         st.caption(note)
@@ -74,7 +74,8 @@ st.caption(t("tasks.list.caption", lang))
 picked = st.dataframe(view.table, hide_index=True, width="stretch",
                       row_height=lib.LIST_ROW_HEIGHT,
                       height=lib.table_height(len(view.table), lib.LIST_ROW_HEIGHT, 760),
-                      key="tasks_list", column_config=lib.list_column_config(lang), on_select="rerun",
+                      key="tasks_list", column_config=widgets.fitted_columns(view.table, lang, lib.list_column_config(lang)),
+                      on_select="rerun",
                       selection_mode="single-row")
 note = widgets.capped_note(len(view.table), view.n_tasks, "tasks.table.capped", lang)
 if note:

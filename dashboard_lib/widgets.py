@@ -256,6 +256,14 @@ def tables_markup(tables: list[tuple[str | None, pd.DataFrame]]) -> HtmlBlock:
     return HtmlBlock(f'{_TABLE_STYLE}<div class="dv-tables">{"".join(parts)}</div>')
 
 
+def scroll_box(key: str, min_width: int) -> None:
+    """The charts in `st.container(key=key)` never narrower than `min_width` px: a narrower screen scrolls them
+    sideways inside the container, not the page. A style only: st.html keeps it out of the layout."""
+    # on the chart's element container: Streamlit sizes a Plotly chart to the width of that container
+    st.html(f'<style>.st-key-{key}{{overflow-x:auto}}.st-key-{key} [data-testid="stElementContainer"]'
+            f':has([data-testid="stPlotlyChart"]){{min-width:{int(min_width)}px}}</style>')
+
+
 def html_block(markup: HtmlBlock) -> None:
     """Markup built once (`tables_markup`, `card_grid_markup`) as one element."""
     st.html(markup)

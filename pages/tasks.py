@@ -44,8 +44,10 @@ if view.counts.num_rows == 0:
 else:
     chart_key = lib.matrix_key()
     figure = lib.matrix_chart(version, lang, key)  # shared by every session: never modified
-    st.plotly_chart(figure, key=chart_key, on_select=functools.partial(lib.on_matrix_select, chart_key),
-                    selection_mode="points", config={"displayModeBar": False})
+    with st.container(key="tasks_matrix_box"):
+        widgets.scroll_box("tasks_matrix_box", lib.matrix_min_width(figure))
+        st.plotly_chart(figure, key=chart_key, on_select=functools.partial(lib.on_matrix_select, chart_key),
+                        selection_mode="points", config={"displayModeBar": False})
     st.caption(t("tasks.matrix.subtitle", lang) + " " + t("tasks.matrix.caption", lang))
     widgets.csv_download(view.matrix, "nhiem-vu-ma-tran", lang, "tasks_matrix_csv")
     export_ui.chart_export(figure, key="tasks_matrix", lang=lang, source=view.selection_documents,

@@ -60,8 +60,10 @@ def csv_download(frame: pd.DataFrame | pa.Table | Callable[[], pd.DataFrame], fi
 
 # Keys of the headers of short columns that must show whole (periods, years): a column autosized while its tab was
 # hidden, or squeezed by wide neighbours, is cut without an ellipsis ('2016–2020' read '2016–20' in English, whose
-# header 'Period' is narrower than the Vietnamese one).
-WHOLE_COLUMN_KEYS = ("col.period", "col.year", "col.horizon", "col.issue_date")
+# header 'Period' is narrower than the Vietnamese one), a document number cut is no reference at
+# all, and a value cut ('about 7–8%/ye') no value.
+WHOLE_COLUMN_KEYS = ("col.period", "col.year", "col.horizon", "col.issue_date", "col.document",
+                     "col.value")
 GRID_FONT_PX = 14.0   # st.dataframe's font size
 GRID_PADDING_PX = 28  # cell padding, and room for the header's sort arrow
 

@@ -106,7 +106,8 @@ else:
         column_config=widgets.fitted_columns(found.table, lang, {
             link_column: st.column_config.LinkColumn(display_text=t("plans.link.text", lang)),
             # shown by the clause card (a row clicked) and kept in the CSV: the list fits a 1440 px screen
-            **{t(key, lang): None for key in ("col.source_url", "col.sector", "plans.col.verified")}, "ID": None}))
+            **{t(key, lang): None for key in ("col.source", "col.source_url", "col.kind", "col.sector",
+                                                "plans.col.verified")}, "ID": None}))
     note = widgets.capped_note(len(found.table), found.total, "plans.targets.capped", lang)
     if note:
         st.caption(note)

@@ -88,8 +88,7 @@ def whole_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None
 # The width a table has on a 1440 px screen (wide layout, sidebar open: 978 px), less a row-selection column and
 # the vertical scrollbar. Wider than this, a table's right-hand columns were cut off behind a horizontal scroll.
 TABLE_WIDTH_PX = 920
-MIN_COLUMN_PX = 80    # a long text column never narrower than this: a few words, the rest on hover
-MAX_COLUMN_PX = 420   # nor wider than this
+MAX_COLUMN_PX = 420   # a long text column never wider than this: the rest shows on hover
 
 
 def fitted_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None = None,
@@ -114,10 +113,11 @@ def fitted_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | Non
                                       else frame[name].tolist()[:200])
         texts = [name] + [str(v) for v in values if v is not None and v == v]
         natural[name] = max(formatting.text_width_px(text, GRID_FONT_PX) for text in texts) + GRID_PADDING_PX
-    # Narrowest first: each column takes what it needs, up to an equal share of the room left.
+    # Narrowest first: each column takes what it needs, up to an equal share of the room left (never more: a
+    # floor under the share pushed a table of many columns past its width again).
     for index, name in enumerate(sorted(natural, key=natural.get)):
-        share = room / (len(natural) - index)
-        fitted = math.floor(min(natural[name], max(share, MIN_COLUMN_PX), MAX_COLUMN_PX))
+        share = max(room, 0) / (len(natural) - index)
+        fitted = math.floor(min(natural[name], share, MAX_COLUMN_PX))
         room -= fitted
         setting = config.get(name)
         config[name] = {**setting, "width": fitted} if isinstance(setting, dict) else {"width": fitted}

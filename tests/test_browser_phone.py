@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CHART_BOXES, PHONE, assert_clean, open_phone, overflows
+from conftest import CHART_BOXES, PHONE, PLOT, assert_clean, open_phone, overflows
 
 pytestmark = pytest.mark.browser
 

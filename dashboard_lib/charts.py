@@ -47,17 +47,24 @@ LABEL_LINE = 0.4  # rows: the room a row's label takes for each line after its f
 GROUP_GAP = 1.25  # rows between the last row of a group and the first of the next
 MARGIN = 14  # pixels left and right of the plot
 TITLE_CHARS, SUBTITLE_CHARS, SOURCE_CHARS = 34, 48, 60  # characters per line that fit a 358 px chart
+# The title below a strip kept free for Plotly's toolbar: a phone shows the toolbar at all times, over the title.
+TITLE_TOP = 40
+# ... and the source line's pixels (11 px type, the plot's left margin off): a line of document numbers (digits,
+# capitals) of 60 characters ran past a phone's chart
+SOURCE_PX = 330
 LEGEND_ENTRY = 20  # pixels per legend entry
 TOP = 150  # pixels above the plot: title, subtitle, legend (the range chart computes its own)
 BOTTOM = 100  # pixels below the plot: axis title and the source line
 
 
-def wrap_lines(text: str, width: int) -> list[str]:
+def wrap_lines(text: str, width: int, max_px: float | None = None, size: float = 11) -> list[str]:
     """Text broken into lines of at most `width` characters at spaces (a longer word keeps its own line), for
-    joining with <br>: Plotly does not wrap titles or annotations. Non-breaking spaces hold their words together."""
+    joining with <br>: Plotly does not wrap titles or annotations. Non-breaking spaces hold their words together.
+    `max_px`: nor wider than this at font `size` (digits and capitals are wider than the average character)."""
     lines: list[str] = []
     for word in filter(None, text.split(" ")):
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
+        if lines and len(lines[-1]) + 1 + len(word) <= width and (
+                max_px is None or formatting.text_width_px(f"{lines[-1]} {word}", size) <= max_px):
             lines[-1] += " " + word
         else:
             lines.append(word)
@@ -274,8 +281,8 @@ class Header(NamedTuple):
     bottom: int  # pixels below the plot
 
 
-def _wrapped(text: str, width: int) -> str:
-    return "<br>".join(_escape(line) for line in wrap_lines(text, width))
+def _wrapped(text: str, width: int, max_px: float | None = None) -> str:
+    return "<br>".join(_escape(line) for line in wrap_lines(text, width, max_px))
 
 
 def header(title: str, subtitle: str, source: str, legend_entries: int) -> Header:
@@ -283,20 +290,20 @@ def header(title: str, subtitle: str, source: str, legend_entries: int) -> Heade
     legend of `legend_entries` entries listed one per line (as many lines at every width)."""
     title_lines = wrap_lines(title, TITLE_CHARS)
     subtitle_lines = wrap_lines(subtitle, SUBTITLE_CHARS)
-    source_lines = wrap_lines(source, SOURCE_CHARS)
-    legend_top = 14 + 23 * len(title_lines) + 8 + 18 * len(subtitle_lines) + 10
+    source_lines = wrap_lines(source, SOURCE_CHARS, SOURCE_PX)
+    legend_top = TITLE_TOP + 23 * len(title_lines) + 8 + 18 * len(subtitle_lines) + 10
     top = legend_top + LEGEND_ENTRY * legend_entries + (16 if legend_entries else 0)
     bottom = 62 + 14 * len(source_lines) + 10
     return Header(f"<b>{_wrapped(title, TITLE_CHARS)}</b>",
-                  _wrapped(subtitle, SUBTITLE_CHARS), _wrapped(source, SOURCE_CHARS), legend_top, top, bottom)
+                  _wrapped(subtitle, SUBTITLE_CHARS), _wrapped(source, SOURCE_CHARS, SOURCE_PX), legend_top, top, bottom)
 
 
-def _layout_dict(lang: str, *, head: Header, height: int) -> dict:
+def layout_dict(lang: str, *, head: Header, height: int) -> dict:
     """Title, subtitle and legend (one entry a line) at fixed pixel positions above the plot (the source line:
-    `_source_annotation`)."""
+    `source_annotation`)."""
     return dict(
         title=dict(text=head.title, subtitle=dict(text=head.subtitle, font=dict(size=13)),
-                   x=0, xanchor="left", xref="container", y=1 - 14 / height, yanchor="top", yref="container",
+                   x=0, xanchor="left", xref="container", y=1 - TITLE_TOP / height, yanchor="top", yref="container",
                    pad=dict(l=MARGIN), font=dict(size=17)),
         separators=formatting.plotly_separators(lang),
         font=dict(family=FONT, size=13, color="#262730"),
@@ -311,7 +318,7 @@ def _layout_dict(lang: str, *, head: Header, height: int) -> dict:
     )
 
 
-def _source_annotation(source: str) -> dict:
+def source_annotation(source: str) -> dict:
     """The source line (already wrapped and escaped) below the plot, as a layout annotation."""
     return dict(text=source, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
                 yshift=-62, showarrow=False, font=dict(size=11, color="#5c5c66"), align="left")
@@ -331,7 +338,7 @@ def _row_positions(data: pd.DataFrame, label_lines: list[int] | None = None) -> 
     return positions
 
 
-def _label_lines(parts: list[str]) -> list[str]:
+def label_lines(parts: list[str]) -> list[str]:
     """A row's label, its parts (escaped, the first maybe bold) joined by ' · ' on lines of at most `LABEL_CHARS`
     characters of text, breaking only between parts: wrapped alike at every width, it fits a phone."""
     def length(text: str) -> int:
@@ -347,6 +354,11 @@ def _label_lines(parts: list[str]) -> list[str]:
 
 def _height(rows: float, top: int = TOP, bottom: int = BOTTOM) -> int:
     return int(top + bottom + ROW_HEIGHT * max(rows, 2.5) + 20)
+
+
+def chart_height(rows: float, head: Header) -> int:
+    """Pixels of a chart of `rows` rows (labels above their marks) under `head`."""
+    return _height(rows, head.top, head.bottom)
 
 
 
@@ -494,7 +506,7 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
         parts = [_escape(record["row_label"]), _escape(record["value_text"])]
         if record["entity"] != previous:
             parts.insert(0, f"<b>{_escape(record['entity'])}</b>")
-        labels.append(_label_lines(parts))
+        labels.append(label_lines(parts))
         previous = record["entity"]
     positions = _row_positions(data, [len(lines) for lines in labels])
     for record, y, lines in zip(records, positions, labels):
@@ -524,7 +536,7 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
             rules.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=rule, y1=rule,
                               line=dict(color="#c9c9d1", width=1)))
         previous = record["entity"]
-    traces.append(_row_labels(positions, labels))
+    traces.append(row_labels(positions, labels))
     kinds = [k for k in ("baseline", "project_scale") if k in set(data["kind"])]
     note = t("charts.note.kinds", lang) if kinds else ""
 
@@ -536,14 +548,14 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
     head = header(title or indicator_label, subtitle or default_subtitle, source, legend_entries)
     top = records[0]["_label_top"] - (0.8 - LABEL_ABOVE)
     height = _height(max(positions) + 0.6 - top, head.top, head.bottom)
-    layout = _layout_dict(lang, head=head, height=height)
+    layout = layout_dict(lang, head=head, height=height)
     layout.update(
-        annotations=[_source_annotation(head.source)],
+        annotations=[source_annotation(head.source)],
         shapes=rules,
         xaxis=dict(range=list(axis), showgrid=True, gridcolor="#e6e6ea", zeroline=False, tickformat=",~f",
                    ticks="outside", ticklen=4,
                    title=dict(text=t("charts.axis.value", lang, unit=unit) if unit else t("col.value", lang))),
-        # A grid line at each row; the rows' labels are the `_row_labels` trace, on an overlaid axis.
+        # A grid line at each row; the rows' labels are the `row_labels` trace, on an overlaid axis.
         yaxis=dict(autorange=False, range=[max(positions) + 0.6, top], showgrid=True,
                    gridcolor="#f2f2f5", tickmode="array", tickvals=positions, showticklabels=False, zeroline=False),
         xaxis2=dict(overlaying="x", range=[0, 1], visible=False, fixedrange=True),
@@ -551,14 +563,14 @@ def ranges_figure(data: pd.DataFrame, lang: str, *, built_on: str | None = None,
     return figure_from_dicts(traces, layout, shared=shared)
 
 
-ROW_LABELS = "row-labels"  # the name of the trace of row labels (`_row_labels`)
+ROW_LABELS = "row-labels"  # the name of the trace of row labels (`row_labels`)
 
 
-def _row_labels(positions: list[float], labels: list[list[str]]) -> dict:
+def row_labels(positions: list[float], labels: list[list[str]]) -> dict:
     """Each row's label (the group's name in bold on a group's first row, then period · plan) on a line above the
     row, from the plot's left edge, as a text trace rather than y-axis tick labels: Plotly lays out an axis's array
     tick labels slowly (0.25 s in the browser for the 156 rows of a chart at 100× the data), and a label column
-    beside the plot would leave a phone no room for the plot. `labels`: each row's lines (`_label_lines`), escaped
+    beside the plot would leave a phone no room for the plot. `labels`: each row's lines (`label_lines`), escaped
     already; a label of several lines is centred on its middle, its last line where a one-line label would be."""
     return dict(type="scatter", mode="text", x=[0] * len(positions),
                 y=[y - LABEL_ABOVE - LABEL_LINE * (len(lines) - 1) / 2 for y, lines in zip(positions, labels)],

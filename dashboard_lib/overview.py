@@ -95,16 +95,16 @@ def overview_changes(version: data.WarehouseVersion, lang: str) -> tuple[Mapping
 
 
 @data.shared(max_entries=8)
-def overview_tables(version: data.WarehouseVersion, lang: str) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """(plans loaded, values by sector and province, national benchmarks) as the overview shows them (Arrow:
-    immutable, so shared)."""
+def overview_tables(version: data.WarehouseVersion, lang: str) -> tuple[pa.Table, widgets.HtmlBlock, pa.Table]:
+    """(plans loaded, values by province and sector as a static table, national benchmarks) as the overview shows
+    them (Arrow and markup: immutable, so shared)."""
     docs = data.documents(version)
     plans = tables.plans_table(docs[docs["scope"] == "provincial"], lang)
     name = label_column("province_name", data.checked_lang(lang))
     provincial = data.run(version, f"SELECT sector, {name} FROM v_targets WHERE scope = 'provincial'")
-    counts = tables.counts_by_province_and_sector(provincial, data.sectors(version), lang)
+    counts = widgets.tables_markup([(None, tables.counts_by_province(provincial, data.sectors(version), lang))])
     national = data.run(version, f"SELECT * FROM v_targets WHERE scope = 'national' {data.TARGETS_ORDER}")
-    return data.arrow(plans), data.arrow(counts), data.arrow(tables.benchmarks_table(national, lang))
+    return data.arrow(plans), counts, data.arrow(tables.benchmarks_table(national, lang))
 
 
 # ---------------------------------------------------------------- the 34 provinces today

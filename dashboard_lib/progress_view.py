@@ -212,51 +212,62 @@ RATIO_SHOWN = (-1.0, 2.0)  # ratios beyond are drawn at the edge, their value in
 
 def ratio_chart(frame: pd.DataFrame, lang: str, built_on: str) -> go.Figure | None:
     """The open targets' progress ratios R against the Open SDG thresholds (0, 0.60, 0.95), one row per target,
-    a shape per class so that it reads without colour; None when no target of the selection has one."""
+    highest first, a shape per class so that it reads without colour; None when no target of the selection has one.
+
+    Laid out like the range charts (charts.ranges_figure), to read on a 390 px phone as on a desktop: each row's
+    label on a line above its mark (as y-axis labels they ran off a phone's chart), the title, subtitle and
+    source wrapped to a phone's width, the legend one entry a line."""
     rows = frame[frame["ratio"].notna()].copy()
     if rows.empty:
         return None
-    rows = rows.sort_values("ratio", ascending=True, kind="stable")
+    rows = rows.sort_values("ratio", ascending=False, kind="stable").reset_index(drop=True)
     name = label_column("province_name", lang)
     indicator = label_column("indicator_label", lang)
-    labels = [f"{r[name]} · {r[indicator]} · {target_text(r, lang)}" for _, r in rows.iterrows()]
+    labels = [charts.label_lines([f"<b>{widgets.escape_html(r[name])}</b>", widgets.escape_html(r[indicator]),
+                                  widgets.escape_html(target_text(r, lang))]) for _, r in rows.iterrows()]
+    positions, y = [], 0.0
+    for lines in labels:  # a row, and room above it for each line of its label after the first
+        y += 1.0 + charts.LABEL_LINE * (len(lines) - 1) if positions else charts.LABEL_LINE * (len(lines) - 1)
+        positions.append(y)
     low, high = RATIO_SHOWN
     traces = []
     for status in STATUS_MARKERS:
-        mine = rows["status"] == status
+        mine = (rows["status"] == status).to_numpy()
         if not mine.any():
             continue
         part = rows[mine]
+        plain = [f"{r[name]} · {r[indicator]} · {target_text(r, lang)}" for _, r in part.iterrows()]
         traces.append(dict(
             type="scatter", mode="markers+text", name=status_text(status, lang),
             x=[min(max(float(v), low), high) for v in part["ratio"]],
-            y=[labels[i] for i, keep in enumerate(mine) if keep],
+            y=[p for p, keep in zip(positions, mine) if keep],
             text=[formatting.number(v, lang, 2) for v in part["ratio"]], textposition="middle right",
             marker=dict(symbol=STATUS_MARKERS[status], size=13, color=STATUS_COLOURS[status],
                         line=dict(width=1.5, color=STATUS_COLOURS[status])),
             hovertext=[widgets.escape_html(f"{label}: R = {formatting.number(v, lang, 2)} ({status_text(status, lang)})")
-                       for label, v in zip([labels[i] for i, keep in enumerate(mine) if keep], part["ratio"])],
+                       for label, v in zip(plain, part["ratio"])],
             hoverinfo="text", cliponaxis=False))
+    legend_entries = len(traces)
+    traces.append(charts.row_labels(positions, labels))
     bands = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, fillcolor=c, line=dict(width=0),
                   layer="below") for a, b, c in ((low, 0, "#fbe3e1"), (0, ACCELERATION_NEEDED, "#fdf1e6"),
                                                  (ACCELERATION_NEEDED, ON_TRACK, "#eef4fa"),
                                                  (ON_TRACK, high, "#e3edf7"))]
-    height = 180 + 34 * len(rows)
-    source = "<br>".join(widgets.escape_html(line) for line in charts.wrap_lines(
-        t("progress.chart.source", lang, method=t("progress.method.name", lang), built_on=built_on), 150))
-    layout = dict(
-        title=dict(text=f"<b>{widgets.escape_html(t('progress.chart.title', lang))}</b>", x=0, xanchor="left",
-                   subtitle=dict(text=widgets.escape_html(t("progress.chart.subtitle", lang)))),
-        separators=formatting.plotly_separators(lang), height=height, shapes=bands,
-        font=dict(family=charts.FONT, size=12, color="#262730"), plot_bgcolor="white", paper_bgcolor="white",
-        margin=dict(l=20, r=40, t=110, b=90), showlegend=True,
-        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", yref="paper"),
-        xaxis=dict(range=[low - 0.05, high + 0.35], zeroline=True, zerolinecolor="#8c8c8c",
-                   tickvals=[-1, 0, ACCELERATION_NEEDED, ON_TRACK, 1.5, 2],
+    head = charts.header(t("progress.chart.title", lang),
+                         t("progress.chart.subtitle", lang) + ". " + t("progress.chart.edge_note", lang),
+                         t("progress.chart.source", lang, method=t("progress.method.name", lang), built_on=built_on),
+                         legend_entries)
+    top = -charts.LABEL_ABOVE - charts.LABEL_LINE * (len(labels[0]) - 1) - 0.35
+    layout = charts.layout_dict(lang, head=head, height=charts.chart_height(positions[-1] + 0.6 - top, head))
+    layout.update(
+        shapes=bands, annotations=[charts.source_annotation(head.source)],
+        xaxis=dict(range=[low - 0.05, high + 0.35], zeroline=True, zerolinecolor="#8c8c8c", showgrid=False,
+                   tickvals=[-1, 0, ACCELERATION_NEEDED, ON_TRACK, 1.5, 2], ticks="outside", ticklen=4,
                    title=dict(text=t("progress.chart.axis", lang))),
-        yaxis=dict(automargin=True, tickfont=dict(size=11)),
-        annotations=[dict(text=source, xref="paper", yref="paper", x=0, y=0, yshift=-70,
-                          xanchor="left", yanchor="top", showarrow=False, font=dict(size=11, color="#5c5c66"))])
+        yaxis=dict(autorange=False, range=[positions[-1] + 0.6, top], tickmode="array", tickvals=positions,
+                   showticklabels=False, showgrid=True, gridcolor="rgba(255,255,255,0.7)", zeroline=False,
+                   fixedrange=True),
+        xaxis2=dict(overlaying="x", range=[0, 1], visible=False, fixedrange=True))
     return charts.figure_from_dicts(traces, layout)
 
 

@@ -25,19 +25,26 @@ def plans_table(documents: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def counts_by_province_and_sector(targets: pd.DataFrame, sectors: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Province × sector counts with totals; sectors in taxonomy order, only those used."""
+def counts_by_province(targets: pd.DataFrame, sectors: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Values per province: the total and, in one text, the count of each sector used (taxonomy order), provinces
+    A–Z, with a total row. One row per province: a province × sector grid was 34 columns wide."""
     name = label_column("province_name", lang)
     sector_label = dict(zip(sectors["sector_key"], sectors[label_column("label", lang)]))
-    present = set(targets["sector"].unique())  # built once, not once per sector
-    order = [s for s in sectors["sector_key"] if s in present]
-    # Sectors as rows: there are many more sectors than provinces with a plan.
-    table = pd.crosstab(targets["sector"], targets[name]).reindex(index=order, fill_value=0)
-    table.index = [sector_label[s] for s in table.index]
-    table.loc[t("home.total", lang)] = table.sum(axis=0)
-    table.index.name = t("col.sector", lang)
-    table.columns.name = None
-    return table
+    order = {key: index for index, key in enumerate(sectors["sector_key"])}
+
+    def by_sector(rows: pd.DataFrame) -> str:
+        counts = rows["sector"].value_counts()
+        keys = sorted(counts.index, key=lambda key: order.get(key, len(order)))
+        return " · ".join(f"{sector_label.get(key, key)} {formatting.number(counts[key], lang, 0)}" for key in keys)
+
+    provinces = sorted(targets[name].dropna().unique(), key=lambda v: formatting.search_key(v, True))
+    groups = dict(tuple(targets.groupby(name)))
+    frame = pd.DataFrame({
+        t("col.n_values", lang): [formatting.number(len(groups[p]), lang, 0) for p in provinces]
+        + [formatting.number(len(targets), lang, 0)],
+        t("home.counts.by_sector", lang): [by_sector(groups[p]) for p in provinces] + [by_sector(targets)],
+    }, index=pd.Index([*provinces, t("home.total", lang)], name=t("col.province", lang)))
+    return frame
 
 
 def benchmarks_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -344,6 +345,17 @@ def _matrix_margins(agency_ticks: list[str], sector_ticks: list[str]) -> tuple[i
     right = max([width * cos - (n - 1 - i + 0.4) * MATRIX_TILE for i, width in enumerate(widths)] + [0]) + 12
     top = max(200, max(widths) * sin + 30)  # 200: room for the title and the unit line beside the rising names
     return math.ceil(left), math.ceil(right), math.ceil(top)
+
+
+def matrix_min_width(figure: go.Figure) -> int:
+    """The narrowest the matrix reads (px): its label margins, a little more than a tile per sector, and room for
+    its source line. Squeezed into a 390 px phone its plot had no width left and its labels ran off the chart;
+    narrower screens scroll it sideways in its box (`widgets.scroll_box`)."""
+    layout = figure.layout
+    columns = len(layout.xaxis.tickvals or ())
+    source = re.sub(r"<[^>]+>", " ", layout.annotations[0].text) if layout.annotations else ""
+    return math.ceil(max(layout.margin.l + layout.margin.r + 1.3 * MATRIX_TILE * columns,
+                         formatting.text_width_px(html.unescape(source), 11) + 8))
 
 
 def matrix_cell_from_selection(selection: dict | None) -> tuple[str, str] | None:
@@ -761,6 +773,10 @@ def list_column_config(lang: str) -> dict:
         t("tasks.col.tags", lang): st.column_config.MultiselectColumn(
             width=205, options=[t("tasks.reporting.yes", lang), t("tasks.tag.annual", lang)], color=list(TAG_COLOURS),
             help=t("tasks.col.tags.help", lang)),
+        # Shown by the task's card (a row clicked) and kept in the CSV: in the list they pushed its right-hand
+        # columns out of a 1440 px screen.
+        **{t(key, lang): None for key in ("tasks.col.partners", "tasks.col.timing_text", "col.section",
+                                          "tasks.col.verified", "tasks.col.task_id")},
     }
 
 

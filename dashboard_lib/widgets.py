@@ -60,8 +60,10 @@ def csv_download(frame: pd.DataFrame | pa.Table | Callable[[], pd.DataFrame], fi
 
 # Keys of the headers of short columns that must show whole (periods, years): a column autosized while its tab was
 # hidden, or squeezed by wide neighbours, is cut without an ellipsis ('2016–2020' read '2016–20' in English, whose
-# header 'Period' is narrower than the Vietnamese one).
-WHOLE_COLUMN_KEYS = ("col.period", "col.year", "col.horizon", "col.issue_date")
+# header 'Period' is narrower than the Vietnamese one), a document number cut is no reference at
+# all, and a value cut ('about 7–8%/ye') no value.
+WHOLE_COLUMN_KEYS = ("col.period", "col.year", "col.horizon", "col.issue_date", "col.document",
+                     "col.value")
 GRID_FONT_PX = 14.0   # st.dataframe's font size
 GRID_PADDING_PX = 28  # cell padding, and room for the header's sort arrow
 
@@ -81,6 +83,54 @@ def whole_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None
         width = max(formatting.text_width_px(text, GRID_FONT_PX) for text in texts) + GRID_PADDING_PX
         config[header] = st.column_config.TextColumn(width=math.ceil(width))
     return config
+
+
+# The width a table has on a 1440 px screen (wide layout, sidebar open: 978 px), less a row-selection column and
+# the vertical scrollbar. Wider than this, a table's right-hand columns were cut off behind a horizontal scroll.
+TABLE_WIDTH_PX = 920
+MAX_COLUMN_PX = 420   # a long text column never wider than this: the rest shows on hover
+
+
+def fitted_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None = None,
+                   width: int = TABLE_WIDTH_PX) -> dict:
+    """st.dataframe's column_config sizing every column so that the table fits `width`: short columns (codes,
+    periods, numbers) as wide as their longest value or header, long text columns sharing what is left equally
+    (a cell longer than its column ends in '…' and shows whole on hover). Columns hidden by `config` (None) or given
+    a width in pixels by it (or by `whole_columns`) keep it."""
+    config = whole_columns(frame, lang, config)
+    names = frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
+    natural: dict[str, float] = {}
+    room = float(width)
+    for name in names:
+        setting = config.get(name, {})
+        if name in config and setting is None:
+            continue
+        if isinstance(setting, dict) and isinstance(setting.get("width"), int):
+            room -= setting["width"]
+            continue
+        link = ((setting or {}).get("type_config") or {}).get("display_text") if isinstance(setting, dict) else None
+        values = [link] if link else (frame.column(name).to_pylist()[:200] if isinstance(frame, pa.Table)
+                                      else frame[name].tolist()[:200])
+        texts = [name] + [str(v) for v in values if v is not None and v == v]
+        natural[name] = max(formatting.text_width_px(text, GRID_FONT_PX) for text in texts) + GRID_PADDING_PX
+    # Narrowest first: each column takes what it needs, up to an equal share of the room left (never more: a
+    # floor under the share pushed a table of many columns past its width again).
+    for index, name in enumerate(sorted(natural, key=natural.get)):
+        share = max(room, 0) / (len(natural) - index)
+        fitted = math.floor(min(natural[name], share, MAX_COLUMN_PX))
+        room -= fitted
+        setting = config.get(name)
+        config[name] = {**setting, "width": fitted} if isinstance(setting, dict) else {"width": fitted}
+    return config
+
+
+# A table of at most this many rows shows them all: an inner scroll hid the last rows of short tables.
+SHORT_TABLE_ROWS = 20
+
+
+def rows_height(rows: int) -> int | str:
+    """st.dataframe's height: every row of a short table, Streamlit's ten rows and a scroll for a longer one."""
+    return "content" if rows <= SHORT_TABLE_ROWS else "auto"
 
 
 # Rows a table on a page shows at most: more is no use to a reader, and every row shown costs each rerun. The CSV
@@ -206,6 +256,14 @@ def tables_markup(tables: list[tuple[str | None, pd.DataFrame]]) -> HtmlBlock:
     parts = [(f'<p class="dv-table-title">{escape_html(title)}</p>' if title else "") + table_markup(frame)
              for title, frame in tables]
     return HtmlBlock(f'{_TABLE_STYLE}<div class="dv-tables">{"".join(parts)}</div>')
+
+
+def scroll_box(key: str, min_width: int) -> None:
+    """The charts in `st.container(key=key)` never narrower than `min_width` px: a narrower screen scrolls them
+    sideways inside the container, not the page. A style only: st.html keeps it out of the layout."""
+    # on the chart's element container: Streamlit sizes a Plotly chart to the width of that container
+    st.html(f'<style>.st-key-{key}{{overflow-x:auto}}.st-key-{key} [data-testid="stElementContainer"]'
+            f':has([data-testid="stPlotlyChart"]){{min-width:{int(min_width)}px}}</style>')
 
 
 def html_block(markup: HtmlBlock) -> None:

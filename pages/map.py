@@ -126,4 +126,5 @@ state.set_url("province", selected)
 if selected is not None:
     if details.num_rows:
         st.subheader(t("map.details.title", lang, name=widgets.escape_markdown(unit_names[selected])))
-        st.dataframe(details, hide_index=True, width="stretch", column_config=widgets.whole_columns(details, lang))
+        st.dataframe(details, hide_index=True, width="stretch", height=widgets.rows_height(details.num_rows),
+                     column_config=widgets.fitted_columns(details, lang))

@@ -48,9 +48,10 @@ else:
                            filters={t("overview.chart.indicator", lang): present_labels[present_indicator]})
     present_table, gap_names = overview_lib.present_growth_table(version, lang)
     with st.expander(t("overview.present.table", lang)):
-        st.dataframe(present_table, hide_index=True, width="stretch", column_config={
-            t(key, lang): st.column_config.LinkColumn(t(key, lang), display_text=t("progress.col.source.link", lang))
-            for key in ("overview.present.col.source", "overview.present.col.result_source")})
+        st.dataframe(present_table, hide_index=True, width="stretch", column_config=widgets.fitted_columns(
+            present_table, lang, {t(key, lang): st.column_config.LinkColumn(
+                t(key, lang), display_text=t("progress.col.source.link", lang))
+                for key in ("overview.present.col.source", "overview.present.col.result_source")}))
         widgets.csv_download(present_table, "dich-vu-2030-grdp-2026-2030", lang, key="overview_present_csv")
     if gap_names:
         st.caption(widgets.t_markdown("overview.present.gaps", lang, names=", ".join(gap_names)))
@@ -101,20 +102,23 @@ else:
     else:
         st.markdown(t("overview.changes.summary", lang, built_at=built_at, added=counts.get("added", 0),
                       changed=counts.get("changed", 0), removed=counts.get("removed", 0)))
-        st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.whole_columns(table, lang))
+        st.dataframe(table, hide_index=True, width="stretch", height=widgets.rows_height(table.num_rows),
+                     column_config=widgets.fitted_columns(table, lang))
         widgets.csv_download(table, "dich-vu-2030-changes", lang, key="overview_changes_csv")
 
 # ---------------------------------------------------------------- plans, counts, national benchmarks
 plans, counts, benchmarks = overview_lib.overview_tables(version, lang)
 st.subheader(t("home.plans", lang))
-st.dataframe(plans, hide_index=True, width="stretch", column_config=widgets.whole_columns(plans, lang))
+st.dataframe(plans, hide_index=True, width="stretch", height=widgets.rows_height(plans.num_rows),
+             column_config=widgets.fitted_columns(plans, lang))
 
 st.subheader(t("home.counts", lang))
 st.caption(t("home.counts.caption", lang))
-st.dataframe(counts, width="stretch")
+widgets.html_block(counts)
 
 st.subheader(t("home.benchmarks", lang))
-st.dataframe(benchmarks, hide_index=True, width="stretch", column_config=widgets.whole_columns(benchmarks, lang))
+st.dataframe(benchmarks, hide_index=True, width="stretch", height=widgets.rows_height(benchmarks.num_rows),
+             column_config=widgets.fitted_columns(benchmarks, lang))
 st.caption(t("home.benchmarks.note", lang))
 
 st.caption(t("home.build", lang, built_at=built_at, n_documents=info["n_documents"]))

@@ -51,8 +51,8 @@ def show_clause(row, key: str, closable: bool) -> None:
 
 # ---------------------------------------------------------------- every plan
 st.subheader(t("plans.all", lang))
-st.dataframe(documents.table, hide_index=True, width="stretch", column_config=widgets.whole_columns(
-    documents.table, lang, {t("plans.col.title", lang): st.column_config.TextColumn(width="large")}))
+st.dataframe(documents.table, hide_index=True, width="stretch", column_config=widgets.fitted_columns(
+    documents.table, lang))
 note = widgets.capped_note(len(documents.table), documents.total, "plans.all.capped", lang)
 st.caption(t("plans.all.caption", lang) + (f" {note}" if note else ""))
 if note:
@@ -103,10 +103,11 @@ else:
     event = st.dataframe(
         found.table, hide_index=True, width="stretch", height=min(36 + 35 * len(found.table), 460), key="plans_table",
         on_select="rerun", selection_mode="single-row",
-        column_config=widgets.whole_columns(found.table, lang, {
-            t("col.citation", lang): st.column_config.TextColumn(width="large"),
-            t("col.indicator", lang): st.column_config.TextColumn(width="large"),
-            link_column: st.column_config.LinkColumn(display_text=t("plans.link.text", lang))}))
+        column_config=widgets.fitted_columns(found.table, lang, {
+            link_column: st.column_config.LinkColumn(display_text=t("plans.link.text", lang)),
+            # shown by the clause card (a row clicked) and kept in the CSV: the list fits a 1440 px screen
+            **{t(key, lang): None for key in ("col.source", "col.source_url", "col.kind", "col.sector",
+                                                "plans.col.verified")}, "ID": None}))
     note = widgets.capped_note(len(found.table), found.total, "plans.targets.capped", lang)
     if note:
         st.caption(note)

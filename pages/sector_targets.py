@@ -143,12 +143,13 @@ else:
         st.caption(t("sector.hover_hint", lang))
     with table_tab:
         table = view_data["table"]
-        st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.whole_columns(
-            table, lang, {t("col.citation", lang): st.column_config.TextColumn(width="large")}))
+        st.dataframe(table, hide_index=True, width="stretch", height=widgets.rows_height(len(table)),
+                     column_config=widgets.fitted_columns(table, lang))
         st.caption(widgets.escape_markdown(view_data["source"]))
         widgets.csv_download(table, f"{stem}-table", lang, key="sector_table_csv")
 
 # ---------------------------------------------------------------- what else the chosen sectors hold
 if chosen_sectors and chosen_provinces and pool["catalogue"] is not None:
     with st.expander(t("sector.catalogue", lang)):
-        st.dataframe(pool["catalogue"], hide_index=True, width="stretch")
+        st.dataframe(pool["catalogue"], hide_index=True, width="stretch",
+                     column_config=widgets.fitted_columns(pool["catalogue"], lang))

@@ -44,8 +44,10 @@ if view.counts.num_rows == 0:
 else:
     chart_key = lib.matrix_key()
     figure = lib.matrix_chart(version, lang, key)  # shared by every session: never modified
-    st.plotly_chart(figure, key=chart_key, on_select=functools.partial(lib.on_matrix_select, chart_key),
-                    selection_mode="points", config={"displayModeBar": False})
+    with st.container(key="tasks_matrix_box"):
+        widgets.scroll_box("tasks_matrix_box", lib.matrix_min_width(figure))
+        st.plotly_chart(figure, key=chart_key, on_select=functools.partial(lib.on_matrix_select, chart_key),
+                        selection_mode="points", config={"displayModeBar": False})
     st.caption(t("tasks.matrix.subtitle", lang) + " " + t("tasks.matrix.caption", lang))
     widgets.csv_download(view.matrix, "nhiem-vu-ma-tran", lang, "tasks_matrix_csv")
     export_ui.chart_export(figure, key="tasks_matrix", lang=lang, source=view.selection_documents,
@@ -62,7 +64,7 @@ if view.deadlines.num_rows == 0:
     st.caption(t("tasks.deadlines.empty", lang))
 else:
     st.dataframe(view.deadlines, hide_index=True, width="stretch", key="tasks_deadlines",
-                 height=lib.table_height(len(view.deadlines)))
+                 height=lib.table_height(len(view.deadlines)), column_config=widgets.fitted_columns(view.deadlines, lang))
     note = widgets.capped_note(len(view.deadlines), view.n_deadlines, "tasks.table.capped", lang)
     if note:
         st.caption(note)
@@ -74,7 +76,8 @@ st.caption(t("tasks.list.caption", lang))
 picked = st.dataframe(view.table, hide_index=True, width="stretch",
                       row_height=lib.LIST_ROW_HEIGHT,
                       height=lib.table_height(len(view.table), lib.LIST_ROW_HEIGHT, 760),
-                      key="tasks_list", column_config=lib.list_column_config(lang), on_select="rerun",
+                      key="tasks_list", column_config=widgets.fitted_columns(view.table, lang, lib.list_column_config(lang)),
+                      on_select="rerun",
                       selection_mode="single-row")
 note = widgets.capped_note(len(view.table), view.n_tasks, "tasks.table.capped", lang)
 if note:

@@ -206,6 +206,65 @@ def assert_clean(page, errors) -> None:
     assert "Traceback" not in body and "KeyError" not in body
 
 
+# ---------------------------------------------------------------- pages as drawn at a given size
+
+PHONE = {"width": 390, "height": 844}
+
+# Per chart: its rectangle, its plot area's, its legend's and its title's, and every text drawn in it.
+CHART_BOXES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+    const box = node => { if (!node) return null; const r = node.getBoundingClientRect();
+                          return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+    const texts = Array.from(gd.querySelectorAll('.main-svg text'))
+        .filter(node => node.textContent.trim() && node.getBoundingClientRect().width > 0)
+        .map(node => ({text: node.textContent, kind: node.getAttribute('class') || '', ...box(node)}));
+    return {chart: box(gd.querySelector('.main-svg')), plot: box(gd.querySelector('.draglayer .nsewdrag')),
+            legend: box(gd.querySelector('g.legend')), title: box(gd.querySelector('.gtitle-subtitle'))
+                || box(gd.querySelector('.gtitle')), texts};
+})"""
+
+
+def open_sized(context, url: str, screenshot: str, width: int, wait_for: str | None = PLOT):
+    """Open `url` in a new page of `context` at `width`, wait until it has rendered (and `wait_for` is there),
+    make the viewport as tall as the page (Streamlit scrolls an inner element, so every chart is laid out) and save
+    a full-page screenshot under ARTIFACTS. Returns (page, page errors)."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
+        h in m.text for h in HARMLESS_CONSOLE) else None)
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    if wait_for:
+        page.wait_for_selector(wait_for, timeout=60_000)
+    page.wait_for_timeout(1500)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(int(height) + 100, 16_000)})
+    page.wait_for_timeout(1500)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    return page, errors
+
+
+def phone_context(browser):
+    """A 390 px phone: touch, mobile viewport."""
+    return browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1)
+
+
+def open_phone(browser, url: str, screenshot: str):
+    """`url` on a phone of its own (a new context): (context, page, page errors)."""
+    context = phone_context(browser)
+    page, errors = open_sized(context, url, screenshot, PHONE["width"])
+    return context, page, errors
+
+
+def overflows(chart: dict) -> list[str]:
+    """The texts of a drawn chart that run past its left or right edge (1 px of rounding allowed)."""
+    edge = chart["chart"]
+    return [item["text"] for item in chart["texts"]
+            if item["left"] < edge["left"] - 1 or item["right"] > edge["right"] + 1]
+
+
 # ---------------------------------------------------------------- reading the range chart back
 
 def unwrapped(text: str) -> str:

@@ -6,49 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ARTIFACTS, PLOT, assert_clean
+from conftest import CHART_BOXES, PHONE, PLOT, assert_clean, open_phone, overflows
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-# Per chart: its rectangle, its plot area's, its legend's and its title's, and every text drawn in it.
-CHART_BOXES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
-    const box = node => { if (!node) return null; const r = node.getBoundingClientRect();
-                          return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
-    const texts = Array.from(gd.querySelectorAll('.main-svg text'))
-        .filter(node => node.textContent.trim() && node.getBoundingClientRect().width > 0)
-        .map(node => ({text: node.textContent, kind: node.getAttribute('class') || '', ...box(node)}));
-    return {chart: box(gd.querySelector('.main-svg')), plot: box(gd.querySelector('.draglayer .nsewdrag')),
-            legend: box(gd.querySelector('g.legend')), title: box(gd.querySelector('.gtitle-subtitle'))
-                || box(gd.querySelector('.gtitle')), texts};
-})"""
-
-
-def open_phone(browser, url: str, screenshot: str):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_selector(PLOT, timeout=60_000)
-    page.wait_for_timeout(1500)
-    # Every chart laid out: a viewport tall enough for the whole page (Streamlit scrolls an inner element).
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": PHONE["width"], "height": min(int(height) + 100, 16_000)})
-    page.wait_for_timeout(1500)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
-    return context, page, errors
-
-
-def overflows(chart: dict) -> list[str]:
-    """The texts of a drawn chart that run past its left or right edge (1 px of rounding allowed)."""
-    edge = chart["chart"]
-    return [item["text"] for item in chart["texts"]
-            if item["left"] < edge["left"] - 1 or item["right"] > edge["right"] + 1]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

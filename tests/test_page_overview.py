@@ -423,3 +423,17 @@ def test_each_headline_target_shows_its_verdict(app_env):
     card = next(c for c in cards if c.startswith(f"{name}\n"))
     expected = t("overview.card.verdict", "en", verdict=f"{t('progress.status.' + status, 'en')}")
     assert expected.split(": ")[1] in card and f"R = {ratio:.2f}" in card
+
+
+def test_counts_table_is_one_row_per_province_with_its_sectors():
+    """The count of values per province, in all and by sector (a province × sector grid was 34 columns wide)."""
+    sectors = pd.DataFrame({"sector_key": ["services", "tourism", "health"], "label_vi": ["Dịch vụ", "Du lịch", "Y tế"],
+                            "label_en": ["Services", "Tourism", "Health"]})
+    targets = pd.DataFrame({"sector": ["tourism"] * 1200 + ["services", "health"],
+                            "province_name_vi": ["Đà Nẵng"] * 1200 + ["An Giang", "Đà Nẵng"]})
+    frame = tables.counts_by_province(targets, sectors, "vi")
+    assert list(frame.index) == ["An Giang", "Đà Nẵng", t("home.total", "vi")]  # A–Z, Vietnamese order
+    values, by_sector = t("col.n_values", "vi"), t("home.counts.by_sector", "vi")
+    assert list(frame[values]) == ["1", "1.201", "1.202"]  # Vietnamese thousands
+    assert frame.loc["Đà Nẵng", by_sector] == "Du lịch 1.200 · Y tế 1"  # taxonomy order
+    assert frame.loc[t("home.total", "vi"), by_sector] == "Dịch vụ 1 · Du lịch 1.200 · Y tế 1"

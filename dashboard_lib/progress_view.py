@@ -85,9 +85,11 @@ def selection_view(version: data.WarehouseVersion, lang: str, provinces: tuple[s
     name, indicator = label_column("province_name", lang), label_column("indicator_label", lang)
     labels = {row["target_id"]: f"{row[name]} · {row[indicator]} · {target_text(row, lang)}"
               for _, row in frame.iterrows()}
+    rows = table(frame, lang)
     return MappingProxyType({
         "chart": None if chart is None else charts.share_figure(chart),
-        "table": data.arrow(table(frame, lang)), "export": data.arrow(export_table(frame, lang)),
+        "table": data.arrow(rows), "markup": shown_markup(rows, lang),
+        "export": data.arrow(export_table(frame, lang)),
         "documents": tuple(sorted(set(frame["document_number"]))), "labels": MappingProxyType(labels)})
 
 
@@ -151,6 +153,18 @@ def table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# What the page's table shows of `table`: what a reader judges a target by, with its source tier (always visible).
+# The document, ratio R, rate still required, vintages and revision are in the explanation of a picked target, the
+# chart, the CSV and the exports.
+SHOWN_COLUMNS = ("province", "indicator", "target", "achieved", "verdict", "tier")
+
+
+def shown_markup(rows: pd.DataFrame, lang: str) -> widgets.HtmlBlock:
+    """The verdicts as a static table whose cells wrap: st.dataframe cut its values and verdicts to fit 1440 px."""
+    headers = [t(f"progress.col.{key}", lang) for key in SHOWN_COLUMNS]
+    return widgets.tables_markup([(None, rows[headers].set_index(headers[0]))])
+
+
 def explanation(row, achieved: pd.DataFrame, lang: str) -> str:
     """Markdown (data text escaped by the caller's formatter) saying how the verdict was reached, with links to
     the target's source and to every achieved value used."""
@@ -165,6 +179,9 @@ def explanation(row, achieved: pd.DataFrame, lang: str) -> str:
     parts.append(t("progress.explain.verdict", lang, verdict=status_text(row["status"], lang)))
     if pd.notna(row["ratio"]):
         parts.append(t("progress.explain.ratio", lang, ratio=formatting.number(row["ratio"], lang, 2)))
+    if pd.notna(row["required_remaining"]):
+        parts.append(t("progress.explain.remaining", lang, value=md(formatting.value_text(
+            row["required_remaining"], row["required_remaining"], "exact", _unit(row, lang), lang))))
     if isinstance(row["years_missing"], str) and row["years_missing"]:
         parts.append(t("progress.explain.missing", lang, years=row["years_missing"]))
     if isinstance(row["flipped_from"], str) and row["flipped_from"]:

@@ -767,7 +767,7 @@ def figure(paths: list[Path], meta: dict, lang: str, source: str, achieved: pd.D
 
 
 # The chart reads on a 390 px phone as at 1440 px from one figure (the server does not know the width), like the
-# overview's range chart (charts.header, charts._layout_dict): title, subtitle, reading note and source wrapped to a
+# overview's range chart (charts.header, charts.layout_dict): title, subtitle, reading note and source wrapped to a
 # phone's width; the legend in rows above the plot (orientation 'h', in the container's coordinates, so Plotly wraps
 # it to the width and moves the plot's top below it: many rows on a phone, a few on a screen); the paths named at
 # their ends inside the plot, pushed apart so that no two names overlap.
@@ -789,7 +789,7 @@ def _lay_out(fig: go.Figure, paths: list[Path], lang: str, title: str, subtitle:
     notes = [charts.wrap_lines(t("trajectory.how_to_read", lang), NOTE_CHARS), charts.wrap_lines(source, NOTE_CHARS)]
     bottom = head.bottom + NOTE_LINE * (len(notes[0]) + len(notes[1])) + 8
     height = head.legend_top + LEGEND_ROW * entries + 12 + PLOT_MIN + bottom
-    layout = charts._layout_dict(lang, head=head, height=height)
+    layout = charts.layout_dict(lang, head=head, height=height)
     # the legend's rows push the plot's top down (a reserved margin): its least top is just under the subtitle
     layout["margin"].update(t=head.legend_top + 10, b=bottom, autoexpand=True)
     layout["legend"].update(orientation="h", title=dict(text=t("trajectory.legend_title", lang), side="top"),
@@ -820,7 +820,7 @@ def _lay_out(fig: go.Figure, paths: list[Path], lang: str, title: str, subtitle:
         annotations=[dict(text="<br>".join(widgets.escape_html(line) for line in notes[0]), xref="paper",
                           yref="paper", x=0, y=0, yshift=-62, xanchor="left", yanchor="top", showarrow=False,
                           align="left", font=dict(size=11, color="#262730")),
-                     dict(charts._source_annotation("<br>".join(widgets.escape_html(line) for line in notes[1])),
+                     dict(charts.source_annotation("<br>".join(widgets.escape_html(line) for line in notes[1])),
                           yshift=-62 - NOTE_LINE * len(notes[0]) - 8)],
     )
     for label in labels:

@@ -105,9 +105,10 @@ else:
         on_select="rerun", selection_mode="single-row",
         column_config=widgets.fitted_columns(found.table, lang, {
             link_column: st.column_config.LinkColumn(display_text=t("plans.link.text", lang)),
-            # shown by the clause card (a row clicked) and kept in the CSV: the list fits a 1440 px screen
-            **{t(key, lang): None for key in ("col.source", "col.source_url", "col.kind", "col.sector",
-                                                "plans.col.verified")}, "ID": None}))
+            # shown by the clause card (a row clicked) and kept in the CSV: the list fits a 1440 px screen; the
+            # source column (its tier first) stays: a value's source tier is always visible
+            **{t(key, lang): None for key in ("col.source_url", "col.kind", "col.sector", "plans.col.verified")},
+            "ID": None}))
     note = widgets.capped_note(len(found.table), found.total, "plans.targets.capped", lang)
     if note:
         st.caption(note)

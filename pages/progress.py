@@ -70,16 +70,9 @@ if shown["chart"] is not None:
                                t("progress.filter.status", lang): ", ".join(lib.status_text(s, lang)
                                                                             for s in chosen_statuses) or every,
                                t("progress.filter.tier", lang): t(f"progress.tier_filter.{tier}", lang)})
-table = shown["table"]
-st.dataframe(table, hide_index=True, width="stretch", height=widgets.rows_height(table.num_rows),
-             column_config=widgets.fitted_columns(table, lang, {
-                 t("progress.col.source", lang): st.column_config.LinkColumn(
-                     t("progress.col.source", lang), display_text=t("progress.col.source.link", lang)),
-                 # told by the explanation below (a target picked) and kept in the CSV: the table fits 1440 px;
-                 # the source tier stays: a value's tier is always visible
-                 t("progress.col.revision", lang): None}))
+widgets.html_block(shown["markup"])
 st.caption(t("progress.legend", lang))
-widgets.csv_download(table, "dich-vu-2030-tien-do", lang, key="progress_csv")
+widgets.csv_download(shown["table"], "dich-vu-2030-tien-do", lang, key="progress_csv")
 
 st.subheader(t("progress.explain.title", lang))
 labels = shown["labels"]

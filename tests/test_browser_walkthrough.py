@@ -34,25 +34,11 @@ WIDTHS = [DESKTOP["width"], PHONE["width"]]
 SHORT_TABLE_ROWS = 20
 
 
-class ChartOverflow(AssertionError):
-    """A chart's text runs past its edge (the known cases below expect exactly this failure, nothing else)."""
-
-
-# Two charts are being fixed in parallel branches; the lead removes these marks when they are merged.
-KNOWN_CUT = {
-    ("trajectories", PHONE["width"]): "trajectories chart: end labels and legend cut at 390 px (fixed elsewhere)",
-    ("map", PHONE["width"]): "map: the Trường Sa label cut at 390 px (fixed elsewhere)",
-}
-
-
 def _cases():
     for name, path, title_key, ready in PAGES:
         for lang in ("vi", "en"):
             for width in WIDTHS:
-                reason = KNOWN_CUT.get((name, width))
-                marks = [pytest.mark.xfail(strict=True, raises=ChartOverflow, reason=reason)] if reason else []
-                yield pytest.param(name, path, title_key, ready, lang, width, marks=marks,
-                                   id=f"{name}-{lang}-{width}")
+                yield pytest.param(name, path, title_key, ready, lang, width, id=f"{name}-{lang}-{width}")
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +156,7 @@ def test_walkthrough(served, contexts, name, path, title_key, ready, lang, width
                 if c["chart"] and c["chart"]["right"] > width + 1 and not boxed]
         assert not wide, f"charts wider than the screen: {wide}"
         cut = [overflows(chart) for chart in charts if overflows(chart)]
-        if cut:
-            raise ChartOverflow(f"chart texts past the chart's edge: {cut}")
+        assert not cut, f"chart texts past the chart's edge: {cut}"
     finally:
         page.close()
 

@@ -278,6 +278,8 @@ def plan_targets_table(targets: pd.DataFrame, lang: str, link_base: str = "") ->
                                     for i in targets["target_id"]],
         t("col.citation", lang): [formatting.clause_or_source(r, lang) for r in
                                   targets[[c for c in SOURCE_FIELDS if c in targets]].itertuples(index=False)],
+        t("col.tier", lang): [t(f"tier.{k if isinstance(k, str) and k else 'primary_text'}", lang)
+                              for k in (targets["source_tier"] if "source_tier" in targets else [None] * len(targets))],
         t("col.source", lang): [formatting.where_read(r, lang) for r in
                                 targets[[c for c in WHERE_FIELDS if c in targets]].itertuples(index=False)],
         t("col.source_url", lang): targets["source_url"] if "source_url" in targets else None,

@@ -63,7 +63,7 @@ def csv_download(frame: pd.DataFrame | pa.Table | Callable[[], pd.DataFrame], fi
 # header 'Period' is narrower than the Vietnamese one), a document number cut is no reference at
 # all, and a value cut ('about 7–8%/ye') no value.
 WHOLE_COLUMN_KEYS = ("col.period", "col.year", "col.horizon", "col.issue_date", "col.document",
-                     "col.value")
+                     "col.value", "col.tier")
 GRID_FONT_PX = 14.0   # st.dataframe's font size
 GRID_PADDING_PX = 28  # cell padding, and room for the header's sort arrow
 

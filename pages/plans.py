@@ -99,16 +99,17 @@ if found.total == 0:
 else:
     st.caption(t("plans.search.count" if found.searching else "plans.targets.count", lang,
                  n=formatting.number(found.total, lang, 0)))
-    link_column = t("plans.col.link", lang)
     event = st.dataframe(
         found.table, hide_index=True, width="stretch", height=min(36 + 35 * len(found.table), 460), key="plans_table",
         on_select="rerun", selection_mode="single-row",
         column_config=widgets.fitted_columns(found.table, lang, {
-            link_column: st.column_config.LinkColumn(display_text=t("plans.link.text", lang)),
-            # shown by the clause card (a row clicked) and kept in the CSV: the list fits a 1440 px screen; the
-            # source column (its tier first) stays: a value's source tier is always visible
-            **{t(key, lang): None for key in ("col.source_url", "col.kind", "col.sector", "plans.col.verified")},
-            "ID": None}))
+            # shown by the clause card (a row clicked) and kept in the CSV: the list fits a 1440 px screen with
+            # its province, indicator and citation readable; the source tier stays: it is always visible
+            # (the card has the clause's link, its section and where it was read); the clause itself is shown
+            # when searching the citations, where the matching words are what the reader scans for
+            **{t(key, lang): None for key in ("col.section", "plans.col.link", "col.source", "col.source_url",
+                                                "col.kind", "col.sector", "plans.col.verified",
+                                                *(() if found.searching else ("col.citation",)))}, "ID": None}))
     note = widgets.capped_note(len(found.table), found.total, "plans.targets.capped", lang)
     if note:
         st.caption(note)

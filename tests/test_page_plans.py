@@ -325,3 +325,17 @@ def test_every_document_type_has_its_english_name_on_every_page(app_env):
     shown = {v for d in at.dataframe if t("col.document_type", "en") in d.value.columns
              for v in d.value[t("col.document_type", "en")]}
     assert shown and shown <= {t(f"plans.type.{k}", "en") for k in keys}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_target_list_always_shows_each_value_its_source_tier(app_env, lang):
+    """Columns are hidden to fit a 1440 px screen; a value's source tier is never one of them, and it names the tier
+    of every row (primary text, official report, press)."""
+    import json
+    at = open_page(lang)
+    listed = next(d for d in at.dataframe if t("col.value", lang) in d.value.columns)
+    columns = json.loads(listed.proto.columns)
+    tier = t("col.tier", lang)
+    assert not columns.get(tier, {}).get("hidden"), columns.get(tier)
+    assert set(listed.value[tier]) == {t(f"tier.{k}", lang) for k in ("primary_text", "official_report", "press")}
+    assert columns[t("col.value", lang)]["width"] and not columns[t("col.value", lang)].get("hidden")

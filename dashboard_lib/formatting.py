@@ -26,6 +26,14 @@ def _number(value: float | int, lang: str, decimals: int) -> str:
     return format_decimal(value, format=pattern, locale=LOCALES[lang])
 
 
+def ratio_text(value: float | None, lang: str) -> str:
+    """A progress ratio R with two decimals always (0,70 beside 0,75, never 0,7) and a true minus sign (−0,25)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = format_decimal(abs(value), format="#,##0.00", locale=LOCALES[lang])
+    return f"−{text}" if value < 0 and text.strip("0.,") else text
+
+
 def plotly_separators(lang: str) -> str:
     """Plotly's `separators` layout value: decimal then thousands."""
     return ",." if lang == "vi" else ".,"

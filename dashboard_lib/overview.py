@@ -71,7 +71,7 @@ def _verdict_texts(version: data.WarehouseVersion, lang: str) -> dict[str, str]:
     for row in frame[frame["status"] != "not_assessable"].itertuples():
         text = progress_view.status_text(row.status, lang)
         if pd.notna(row.ratio):
-            text += f" (R = {formatting.number(row.ratio, lang, 2)})"
+            text += f" (R = {formatting.ratio_text(row.ratio, lang)})"
         texts[row.target_id] = t("overview.card.verdict", lang, verdict=text)
     return texts
 

@@ -129,7 +129,7 @@ def table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The rows the page shows and downloads, with translated headers."""
     rows = []
     for _, row in frame.iterrows():
-        ratio = formatting.number(row["ratio"], lang, 2) if pd.notna(row["ratio"]) else ""
+        ratio = formatting.ratio_text(row["ratio"], lang) if pd.notna(row["ratio"]) else ""
         remaining = ""
         if pd.notna(row["required_remaining"]):
             remaining = formatting.value_text(row["required_remaining"], row["required_remaining"], "exact",
@@ -178,7 +178,7 @@ def explanation(row, achieved: pd.DataFrame, lang: str) -> str:
         parts.append(t(f"progress.explain.comparator.{row['comparator']}", lang))
     parts.append(t("progress.explain.verdict", lang, verdict=status_text(row["status"], lang)))
     if pd.notna(row["ratio"]):
-        parts.append(t("progress.explain.ratio", lang, ratio=formatting.number(row["ratio"], lang, 2)))
+        parts.append(t("progress.explain.ratio", lang, ratio=formatting.ratio_text(row["ratio"], lang)))
     if pd.notna(row["required_remaining"]):
         parts.append(t("progress.explain.remaining", lang, value=md(formatting.value_text(
             row["required_remaining"], row["required_remaining"], "exact", _unit(row, lang), lang))))
@@ -255,13 +255,13 @@ def ratio_chart(frame: pd.DataFrame, lang: str, built_on: str) -> go.Figure | No
         part = rows[mine]
         plain = [f"{r[name]} · {r[indicator]} · {target_text(r, lang)}" for _, r in part.iterrows()]
         traces.append(dict(
-            type="scatter", mode="markers+text", name=status_text(status, lang),
+            type="scatter", mode="markers+text", name=t(f"progress.status.{status}", lang),  # the marker is the shape
             x=[min(max(float(v), low), high) for v in part["ratio"]],
             y=[p for p, keep in zip(positions, mine) if keep],
-            text=[formatting.number(v, lang, 2) for v in part["ratio"]], textposition="middle right",
+            text=[formatting.ratio_text(v, lang) for v in part["ratio"]], textposition="middle right",
             marker=dict(symbol=STATUS_MARKERS[status], size=13, color=STATUS_COLOURS[status],
                         line=dict(width=1.5, color=STATUS_COLOURS[status])),
-            hovertext=[widgets.escape_html(f"{label}: R = {formatting.number(v, lang, 2)} ({status_text(status, lang)})")
+            hovertext=[widgets.escape_html(f"{label}: R = {formatting.ratio_text(v, lang)} ({status_text(status, lang)})")
                        for label, v in zip(plain, part["ratio"])],
             hoverinfo="text", cliponaxis=False))
     legend_entries = len(traces)

@@ -154,3 +154,11 @@ def test_an_open_level_target_rests_on_its_base_and_latest_values():
                                                            ((2020, 30), (2021, 31), (2022, 32), (2023, 33))],
                      base=Observation(2020, 30))
     assert [o.year for o in verdict.used] == [2020, 2023]
+
+
+def test_a_ratio_reads_with_two_decimals_and_a_true_minus_sign():
+    from dashboard_lib.formatting import ratio_text
+    assert ratio_text(0.7, "vi") == "0,70" and ratio_text(0.7, "en") == "0.70"  # beside 0,75: the same precision
+    assert ratio_text(-25.18, "vi") == "−25,18"  # U+2212, not a hyphen
+    assert ratio_text(-0.001, "en") == "0.00"  # no "−0.00"
+    assert ratio_text(float("nan"), "vi") == "–"

@@ -128,19 +128,22 @@ HARMLESS_CONSOLE = ("Failed to load resource", "net::ERR", "favicon", "WebSocket
 def open_page(browser, url: str, screenshot: str, wait_for: str | None = None, height: int = 1600):
     """Open a page, wait for it to render, save a screenshot under artifacts/, return (page, console errors)."""
     page = browser.new_page(viewport={"width": 1400, "height": height})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    if wait_for:
-        page.wait_for_selector(wait_for, timeout=60_000)
-    page.wait_for_timeout(1500)
+    errors = console_errors(page)
+    load(page, url, wait_for)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
     serious = [e for e in errors if not any(h in e for h in HARMLESS_CONSOLE)]
     return page, serious
+
+
+def load(page, url: str, wait_for: str | None = None) -> None:
+    """Go to `url` and wait until the app is there, its run finished and `wait_for` (a selector) drawn."""
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    if wait_for:
+        page.wait_for_selector(wait_for, timeout=60_000)
+    page.wait_for_timeout(1500)
 
 
 PLOT = ".js-plotly-plot"
@@ -169,10 +172,12 @@ def settle(page) -> None:
     wait_idle(page, settle_ms=1200)
 
 
-def console_errors(page) -> list[str]:
-    """The page's console errors and uncaught exceptions, collected from now on."""
+def console_errors(page, ignore: tuple[str, ...] = ()) -> list[str]:
+    """The page's console errors (but those containing a text of `ignore`) and uncaught exceptions, collected
+    from now on into the list returned."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
+        h in m.text for h in ignore) else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     return errors
 
@@ -228,16 +233,8 @@ def open_sized(context, url: str, screenshot: str, width: int, wait_for: str | N
     make the viewport as tall as the page (Streamlit scrolls an inner element, so every chart is laid out) and save
     a full-page screenshot under ARTIFACTS. Returns (page, page errors)."""
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
-        h in m.text for h in HARMLESS_CONSOLE) else None)
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    if wait_for:
-        page.wait_for_selector(wait_for, timeout=60_000)
-    page.wait_for_timeout(1500)
+    errors = console_errors(page, ignore=HARMLESS_CONSOLE)
+    load(page, url, wait_for)
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": width, "height": min(int(height) + 100, 16_000)})
     page.wait_for_timeout(1500)

@@ -1013,12 +1013,15 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
 
     # Boundary map: the colour values, while there are few enough, each in the sea east of the coast joined to its
     # province by a leader line; one that finds no room is left to the hover (map_labels).
+    labels_wanted, labels_written = 0, 0  # said under the map when some found no room (layout.meta)
     if shapes.kind == "boundary":
         written = [c for c in coloured if c in shapes.labels]
         if 0 < len(written) <= MAX_VALUE_LABELS:
+            labels_wanted = len(written)
             texts = dict(zip(written, (f"<b>{_e(label)}</b>" for label in value_labels(md, written, lang))))
             placed, _ = map_labels.place({c: shapes.labels[c] for c in written}, texts, shapes.east_edges,
                                          _label_obstacles(shapes, units, lang), BOUNDARY_LON, BOUNDARY_LAT)
+            labels_written = len(placed)
             if placed:
                 leader_lon, leader_lat = [], []
                 for p in placed:
@@ -1101,9 +1104,19 @@ def map_figure(md: MapData, shapes: MapShapes, lang: str, selected: str | None =
                           xref="paper", yref="paper", x=0, y=0, yshift=-4 - shapes.source_shift - room,
                           xanchor="left", yanchor="top", showarrow=False, align="left",
                           font=dict(size=11, color="#555555"))],
-        meta=dict(view=md.view, indicator=md.indicator, year=str(md.year), mode=md.mode, shape=shapes.kind),
+        meta=dict(view=md.view, indicator=md.indicator, year=str(md.year), mode=md.mode, shape=shapes.kind,
+                  labels_wanted=labels_wanted, labels_written=labels_written),
     )
     return figure_from_dicts(traces, layout, shared=shared)
+
+
+def labels_note(figure: go.Figure, lang: str) -> str | None:
+    """'Values written on the map for 7 of 15 provinces …' when some value labels found no room; None otherwise."""
+    meta = figure.layout.meta or {}
+    wanted, written = meta.get("labels_wanted", 0), meta.get("labels_written", 0)
+    if not wanted or written >= wanted:
+        return None
+    return t("map.labels.partial", lang, written=written, wanted=wanted)
 
 
 # =====================================================================================================

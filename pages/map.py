@@ -106,6 +106,9 @@ with left:
                     config={"displaylogo": False, "scrollZoom": False,
                             "modeBarButtonsToRemove": maps.MODEBAR_REMOVE})
     st.caption(widgets.escape_markdown(shown["summary"]))  # the source line is the figure's own (exports keep it)
+    labels_note = maps.labels_note(figure, lang)
+    if labels_note:
+        st.caption(labels_note)
     if shape == "boundary":
         st.caption(t("map.caveat", lang))
     widgets.csv_download(shown["csv"], f"map_{indicator}_{year}_{view}", lang, key="map_csv")

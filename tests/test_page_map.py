@@ -192,8 +192,10 @@ def test_colours_are_the_curated_targets(boundary_env, lang, view, indicator, ye
     assert set(shown) == set(expected)
     for code, value in expected.items():
         assert shown[code] == pytest.approx(value), code
-    assert fig["layout"]["meta"] == {"view": view, "indicator": indicator, "year": year, "mode": "value",
-                                     "shape": "boundary"}
+    meta = fig["layout"]["meta"]
+    assert {k: meta[k] for k in ("view", "indicator", "year", "mode", "shape")} == {
+        "view": view, "indicator": indicator, "year": year, "mode": "value", "shape": "boundary"}
+    assert meta["labels_written"] <= meta["labels_wanted"] <= len(shown)
     assert fig["layout"]["separators"] == (",." if lang == "vi" else ".,")
 
 
@@ -667,3 +669,22 @@ def test_value_labels_are_placed_apart_and_east_of_the_land():
     placed, left_out = map_labels.place(anchors, texts, edges, [(106.0, 6.0, 119.0, 24.0)], (102.0, 118.3),
                                         (6.1, 23.6))
     assert placed == [] and sorted(left_out) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_page_says_when_some_value_labels_found_no_room(boundary_env, lang):
+    """GRDP per capita in the 34 provinces: more values than room east of the coast. The labels left out are not
+    dropped silently: the page says how many are written, and that every value is in the hover, panel and CSV."""
+    at = open_map(lang, indicator="grdp_per_capita", view="34")
+    fig = figure(at)
+    [labels] = traces(fig, "value_labels")
+    [coloured] = traces(fig, "values")
+    written, wanted = len(labels["text"]), len(coloured["locations"])
+    assert 0 < written < wanted
+    note = t("map.labels.partial", lang, written=written, wanted=wanted)
+    assert note in [c.value for c in at.caption]
+    # where every label fits, nothing is said
+    at = open_map(lang, indicator="services_share_grdp", year="2025", view="63")
+    fig = figure(at)
+    assert len(traces(fig, "value_labels")[0]["text"]) == len(traces(fig, "values")[0]["locations"])
+    assert not any(c.value.startswith(t("map.labels.partial", lang, written=0, wanted=0)[:12]) for c in at.caption)

@@ -82,9 +82,7 @@ def selection_view(version: data.WarehouseVersion, lang: str, provinces: tuple[s
     if frame.empty:
         return None
     chart = ratio_chart(frame, lang, data.built_on_text(version, lang))
-    name, indicator = label_column("province_name", lang), label_column("indicator_label", lang)
-    labels = {row["target_id"]: f"{row[name]} · {row[indicator]} · {target_text(row, lang)}"
-              for _, row in frame.iterrows()}
+    labels = {row["target_id"]: target_label(row, lang) for _, row in frame.iterrows()}
     rows = table(frame, lang)
     return MappingProxyType({
         "chart": None if chart is None else charts.share_figure(chart),
@@ -110,6 +108,12 @@ def target_text(row, lang: str) -> str:
                                    bool(row["approximate"]) if pd.notna(row["approximate"]) else False)
     when = formatting.year_text(row["target_year"], row["period_start"], row["period_end"])
     return f"{value} ({when})" if when else value
+
+
+def target_label(row, lang: str) -> str:
+    """'Bình Thuận · Tốc độ tăng trưởng khu vực dịch vụ · 7–7,5%/năm (2021–2025)': a target named in one line."""
+    return (f"{row[label_column('province_name', lang)]} · {row[label_column('indicator_label', lang)]} · "
+            f"{target_text(row, lang)}")
 
 
 def achieved_text(row, lang: str) -> str:
@@ -253,7 +257,7 @@ def ratio_chart(frame: pd.DataFrame, lang: str, built_on: str) -> go.Figure | No
         if not mine.any():
             continue
         part = rows[mine]
-        plain = [f"{r[name]} · {r[indicator]} · {target_text(r, lang)}" for _, r in part.iterrows()]
+        plain = [target_label(r, lang) for _, r in part.iterrows()]
         traces.append(dict(
             type="scatter", mode="markers+text", name=t(f"progress.status.{status}", lang),  # the marker is the shape
             x=[min(max(float(v), low), high) for v in part["ratio"]],

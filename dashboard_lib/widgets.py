@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -68,14 +68,13 @@ GRID_FONT_PX = 14.0   # st.dataframe's font size
 GRID_PADDING_PX = 28  # cell padding, and room for the header's sort arrow
 
 
-def whole_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None = None,
-                  whole: Sequence[str] = ()) -> dict:
-    """st.dataframe's column_config with a fixed width for each period / year / date column of `frame` (and each
-    column named in `whole`, e.g. a page's own value columns): the width of its longest value or of its header, so
-    that it is never cut. `config`: the page's own settings, kept (a column it sets is left as it is)."""
+def whole_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None = None) -> dict:
+    """st.dataframe's column_config with a fixed width for each period / year / date column of `frame`: the width
+    of its longest value or of its header, so that it is never cut. `config`: the page's own settings, kept (a
+    column it sets is left as it is)."""
     config = dict(config or {})
     names = frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
-    for header in dict.fromkeys([*(t(key, lang) for key in WHOLE_COLUMN_KEYS), *whole]):
+    for header in (t(key, lang) for key in WHOLE_COLUMN_KEYS):
         if header not in names or header in config:
             continue
         values = (frame.column(header).to_pylist() if isinstance(frame, pa.Table) else frame[header].tolist())
@@ -92,12 +91,12 @@ MAX_COLUMN_PX = 420   # a long text column never wider than this: the rest shows
 
 
 def fitted_columns(frame: pd.DataFrame | pa.Table, lang: str, config: dict | None = None,
-                   width: int = TABLE_WIDTH_PX, whole: Sequence[str] = ()) -> dict:
+                   width: int = TABLE_WIDTH_PX) -> dict:
     """st.dataframe's column_config sizing every column so that the table fits `width`: short columns (codes,
     periods, numbers) as wide as their longest value or header, long text columns sharing what is left equally
     (a cell longer than its column ends in '…' and shows whole on hover). Columns hidden by `config` (None) or given
     a width in pixels by it (or by `whole_columns`) keep it."""
-    config = whole_columns(frame, lang, config, whole)
+    config = whole_columns(frame, lang, config)
     names = frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
     natural: dict[str, float] = {}
     room = float(width)
